@@ -1,0 +1,59 @@
+package com.infosysta.gateway.problem;
+
+import java.net.URI;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * Every kind of answer the gateway gives on its own, with a stable reason code that client developers can
+ * program against. The README lists them; renaming one is a breaking change for clients.
+ */
+public enum ProblemType {
+
+	MALFORMED_PATH(HttpStatus.BAD_REQUEST, "malformed-path", "Malformed request path"),
+	MALFORMED_REQUEST(HttpStatus.BAD_REQUEST, "malformed-request", "Malformed request"),
+	TENANT_DISABLED(HttpStatus.FORBIDDEN, "tenant-disabled", "Tenant disabled"),
+	UNKNOWN_TENANT(HttpStatus.NOT_FOUND, "unknown-tenant", "Unknown tenant"),
+	UNKNOWN_ROUTE(HttpStatus.NOT_FOUND, "unknown-route", "Unknown route"),
+	METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
+	UPSTREAM_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "upstream-unavailable", "Upstream unavailable"),
+	UPSTREAM_ADDRESS_NOT_ALLOWED(HttpStatus.BAD_GATEWAY, "upstream-address-not-allowed",
+			"Upstream address not allowed"),
+	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout", "Upstream timeout"),
+	INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal gateway error");
+
+	/** Where the problem types are documented; each type URI is this plus the reason code. */
+	public static final String TYPE_BASE = "https://gateway.infosysta.com/problems/";
+
+	private final HttpStatus status;
+
+	private final String reason;
+
+	private final String title;
+
+	private final URI type;
+
+	ProblemType(HttpStatus status, String reason, String title) {
+		this.status = status;
+		this.reason = reason;
+		this.title = title;
+		this.type = URI.create(TYPE_BASE + reason);
+	}
+
+	public HttpStatus status() {
+		return this.status;
+	}
+
+	public String reason() {
+		return this.reason;
+	}
+
+	public String title() {
+		return this.title;
+	}
+
+	public URI type() {
+		return this.type;
+	}
+
+}

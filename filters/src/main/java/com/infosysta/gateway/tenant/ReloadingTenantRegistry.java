@@ -1,0 +1,125 @@
+package com.infosysta.gateway.tenant;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The registry file, re-read whenever its content changes. The content hash is polled rather than the file
+ * watched, because Kubernetes updates a mounted Secret by swapping a symlink, which file watchers miss.
+ * <p>
+ * Fails closed at start-up (a bad file stops the gateway) and keeps the last good version on a bad reload
+ * (one ERROR per bad version, and a counter), because refusing every tenant over one typo would be worse than
+ * serving the previous version a little longer. Requests are never blocked by a reload: they read an
+ * immutable snapshot through one volatile reference.
+ */
+public final class ReloadingTenantRegistry implements TenantRegistry, AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(ReloadingTenantRegistry.class);
+
+	private final Path file;
+
+	private final RegistryFileParser parser;
+
+	private final AtomicReference<Registry> current = new AtomicReference<>();
+
+	private final Counter reloadSuccess;
+
+	private final Counter reloadFailure;
+
+	private volatile String lastSeenHash;
+
+	private volatile Disposable polling;
+
+	/**
+	 * Loads the file now; a bad file throws {@link RegistryException}, which stops start-up.
+	 */
+	public ReloadingTenantRegistry(Path file, RegistryFileParser parser, MeterRegistry meters) {
+		this.file = Objects.requireNonNull(file, "file");
+		this.parser = parser;
+		Registry first = parser.parse(file);
+		this.current.set(first);
+		this.lastSeenHash = first.contentHash();
+		this.reloadSuccess = Counter.builder("infosysta.gateway.registry.reloads")
+			.description("Registry file reloads by outcome")
+			.tag("outcome", "success")
+			.register(meters);
+		this.reloadFailure = Counter.builder("infosysta.gateway.registry.reloads")
+			.description("Registry file reloads by outcome")
+			.tag("outcome", "failure")
+			.register(meters);
+		Gauge.builder("infosysta.gateway.registry.tenants", this, registry -> registry.current().tenants().size())
+			.description("Tenants in the registry version in force")
+			.register(meters);
+		log.info("Registry '{}' loaded: {} tenants, content hash {}", file, first.tenants().size(),
+				first.contentHash());
+	}
+
+	/**
+	 * Starts polling on the given scheduler, which must allow blocking file reads (not an event loop).
+	 */
+	public void startPolling(Scheduler scheduler, Duration interval) {
+		long millis = interval.toMillis();
+		this.polling = scheduler.schedulePeriodically(this::poll, millis, millis, TimeUnit.MILLISECONDS);
+	}
+
+	@Override
+	public Registry current() {
+		return this.current.get();
+	}
+
+	/** Checks the file once; public so tests and an operator-triggered reload need not wait for the timer. */
+	public void poll() {
+		byte[] content;
+		try {
+			content = Files.readAllBytes(this.file);
+		}
+		catch (IOException | RuntimeException ex) {
+			String marker = "unreadable:" + ex.getClass().getName();
+			if (!marker.equals(this.lastSeenHash)) {
+				this.lastSeenHash = marker;
+				this.reloadFailure.increment();
+				log.error("Registry '{}' cannot be read ({}); keeping the version with hash {}", this.file,
+						ex.getClass().getSimpleName(), current().contentHash());
+			}
+			return;
+		}
+		String hash = RegistryFileParser.sha256(content);
+		if (hash.equals(this.lastSeenHash)) {
+			return;
+		}
+		this.lastSeenHash = hash;
+		try {
+			Registry next = this.parser.parse(this.file.toString(), content);
+			this.current.set(next);
+			this.reloadSuccess.increment();
+			log.info("Registry '{}' reloaded: {} tenants, content hash {}", this.file, next.tenants().size(), hash);
+		}
+		catch (RegistryException ex) {
+			this.reloadFailure.increment();
+			log.error("Registry reload rejected, keeping the version with hash {}: {}", current().contentHash(),
+					ex.getMessage());
+		}
+	}
+
+	@Override
+	public void close() {
+		Disposable task = this.polling;
+		if (task != null) {
+			task.dispose();
+		}
+	}
+
+}
