@@ -63,8 +63,8 @@ public final class PathCheck {
 				if (i + 2 >= length) {
 					return "The path has an incomplete percent-encoding.";
 				}
-				int high = Character.digit(rawPath.charAt(i + 1), 16);
-				int low = Character.digit(rawPath.charAt(i + 2), 16);
+				int high = hexValue(rawPath.charAt(i + 1));
+				int low = hexValue(rawPath.charAt(i + 2));
 				if (high < 0 || low < 0) {
 					return "The path has an invalid percent-encoding.";
 				}
@@ -88,6 +88,8 @@ public final class PathCheck {
 				// RFC 3629: shortest forms only, no surrogates, nothing above U+10FFFF.
 				if (decoded >= 0xc2 && decoded <= 0xdf) {
 					utf8Pending = 1;
+					// U+0080..U+009F are C1 control characters.
+					nextLow = (decoded == 0xc2) ? 0xa0 : 0x80;
 				}
 				else if (decoded >= 0xe0 && decoded <= 0xef) {
 					utf8Pending = 2;
@@ -109,6 +111,20 @@ public final class PathCheck {
 			}
 		}
 		return null;
+	}
+
+	/** ASCII hex digits only: {@link Character#digit} would also take other scripts' digits. */
+	private static int hexValue(char c) {
+		if (c >= '0' && c <= '9') {
+			return c - '0';
+		}
+		if (c >= 'a' && c <= 'f') {
+			return c - 'a' + 10;
+		}
+		if (c >= 'A' && c <= 'F') {
+			return c - 'A' + 10;
+		}
+		return -1;
 	}
 
 }

@@ -32,6 +32,8 @@ public final class NoStoreFilter implements WebFilter, Ordered {
 			headers.set(HttpHeaders.CACHE_CONTROL, "no-store");
 			headers.remove(HttpHeaders.SET_COOKIE);
 			headers.remove("Set-Cookie2");
+			// Cookies added through the ResponseCookie API become headers only after these actions run.
+			response.getCookies().clear();
 			return Mono.empty();
 		});
 		return chain.filter(exchange);

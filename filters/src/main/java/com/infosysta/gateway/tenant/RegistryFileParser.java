@@ -36,7 +36,7 @@ public final class RegistryFileParser {
 
 	private static final Pattern ID = Pattern.compile("[a-z0-9-]{1,63}");
 
-	private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+	private static final Pattern IPV4 = Pattern.compile("\\d+\\.\\d+\\.\\d+\\.\\d+");
 
 	private static final Pattern HOST_NAME = Pattern
 		.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -93,7 +93,7 @@ public final class RegistryFileParser {
 		}
 		Map<String, Object> map = where.map(root, "the root");
 		where.onlyFields(map, ROOT_FIELDS);
-		Map<String, Plan> plans = parsePlans(map.get("plans"), where.field("plans"));
+		Map<String, Plan> plans = parsePlans(map.get("plans"), where);
 		List<Tenant> tenants = parseTenants(map.get("tenants"), plans, where.field("tenants"));
 		return new Registry(plans, tenants, sha256(content));
 	}
@@ -121,10 +121,10 @@ public final class RegistryFileParser {
 		if (node == null) {
 			return plans;
 		}
-		Map<String, Object> map = where.map(node, "a map of plan names to plans");
+		Map<String, Object> map = where.field("plans").map(node, "a map of plan names to plans");
 		for (Map.Entry<String, Object> entry : map.entrySet()) {
 			String name = entry.getKey();
-			Where planWhere = where.entry("plans." + name);
+			Where planWhere = where.field("plans." + name);
 			if (!ID.matcher(name).matches()) {
 				throw planWhere.fail("name '" + name + "' is not valid (expected: [a-z0-9-]{1,63})");
 			}
@@ -237,7 +237,8 @@ public final class RegistryFileParser {
 		boolean enabled = true;
 		if (map.containsKey("enabled")) {
 			if (!(map.get("enabled") instanceof Boolean flag)) {
-				throw where.field("enabled").fail("'" + map.get("enabled") + "' is not valid (expected: true or false)");
+				throw where.field("enabled")
+					.fail("'" + map.get("enabled") + "' is not valid (expected: true or false)");
 			}
 			enabled = flag;
 		}
@@ -302,7 +303,8 @@ public final class RegistryFileParser {
 			}
 			else if (IPV4.matcher(host).matches()) {
 				for (String octet : host.split("\\.")) {
-					if ((octet.length() > 1 && octet.startsWith("0")) || Integer.parseInt(octet) > 255) {
+					boolean ambiguous = octet.length() > 3 || (octet.length() > 1 && octet.startsWith("0"));
+					if (ambiguous || Integer.parseInt(octet) > 255) {
 						throw where.fail("'" + text + "' has an ambiguous IPv4 address (expected: four decimal"
 								+ " octets 0-255 without leading zeros)");
 					}
@@ -450,6 +452,10 @@ public final class RegistryFileParser {
 		if (node instanceof String text) {
 			return text;
 		}
+		if (node instanceof Boolean) {
+			// YAML reads a bare off, no, on or yes as a boolean.
+			throw where.fail("'" + node + "' is not a string (a bare off/no/on/yes is a YAML boolean: quote it)");
+		}
 		throw where.fail("'" + node + "' is not a string");
 	}
 
@@ -472,10 +478,6 @@ public final class RegistryFileParser {
 		}
 
 		Where field(String name) {
-			return new Where(this.prefix + ": " + name);
-		}
-
-		Where entry(String name) {
 			return new Where(this.prefix + ": " + name);
 		}
 

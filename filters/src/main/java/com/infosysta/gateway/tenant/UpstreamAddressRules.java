@@ -64,6 +64,10 @@ public record UpstreamAddressRules(boolean allowHttp, boolean allowPrivateAddres
 			// NAT64 64:ff9b::/96 and 64:ff9b:1::/48 carry an IPv4 address in the last 32 bits
 			return isPublicIpv4(new byte[] { a[12], a[13], a[14], a[15] });
 		}
+		if ((a[0] & 0xff) == 0) {
+			// the rest of ::/8 is reserved (e.g. the SIIT form ::ffff:0:a.b.c.d)
+			return false;
+		}
 		if (w0 == 0x2002) {
 			// 6to4 embeds an IPv4 address in bits 16-47
 			return isPublicIpv4(new byte[] { a[2], a[3], a[4], a[5] });

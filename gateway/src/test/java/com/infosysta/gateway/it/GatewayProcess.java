@@ -1,0 +1,110 @@
+package com.infosysta.gateway.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged gateway ({@code gateway/target/infosysta-gateway.jar}) in a JVM of its own, started from the
+ * repository root as an operator would, for tests about memory bounds, exit codes and signals.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+	final int port;
+
+	final int managementPort;
+
+	private final Process process;
+
+	private final Path output;
+
+	private GatewayProcess(Process process, Path output, int port, int managementPort) {
+		this.process = process;
+		this.output = output;
+		this.port = port;
+		this.managementPort = managementPort;
+	}
+
+	static GatewayProcess start(List<String> jvmArgs, List<String> appArgs) throws IOException {
+		String jar = System.getProperty("gateway.jar");
+		String root = System.getProperty("repo.root");
+		if (jar == null || root == null) {
+			throw new IllegalStateException("run through Maven's failsafe: gateway.jar and repo.root are not set");
+		}
+		int port = freePort();
+		int managementPort = freePort();
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(jvmArgs);
+		command.add("-jar");
+		command.add(jar);
+		command.add("--server.port=" + port);
+		command.add("--management.server.port=" + managementPort);
+		command.addAll(appArgs);
+		Path output = Files.createTempFile("gateway-process", ".log");
+		Process process = new ProcessBuilder(command).directory(Path.of(root).toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(output.toFile())
+			.start();
+		return new GatewayProcess(process, output, port, managementPort);
+	}
+
+	void awaitReady() {
+		TestClient management = new TestClient(this.managementPort);
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+			if (!this.process.isAlive()) {
+				throw new AssertionError("gateway exited with " + this.process.exitValue() + ":\n" + output());
+			}
+			try {
+				return management.get("/actuator/health/readiness").status() == 200;
+			}
+			catch (RuntimeException notYetListening) {
+				return false;
+			}
+		});
+	}
+
+	/** Waits for the process to end by itself and returns its exit code. */
+	int awaitExit(Duration timeout) throws InterruptedException {
+		if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+			throw new AssertionError("gateway still running after " + timeout + ":\n" + output());
+		}
+		return this.process.exitValue();
+	}
+
+	boolean isAlive() {
+		return this.process.isAlive();
+	}
+
+	String output() {
+		try {
+			return Files.readString(this.output);
+		}
+		catch (IOException ex) {
+			return "(output unreadable: " + ex + ")";
+		}
+	}
+
+	@Override
+	public void close() throws InterruptedException, IOException {
+		this.process.destroy();
+		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+			this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		}
+		Files.deleteIfExists(this.output);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}

@@ -1,0 +1,58 @@
+package com.infosysta.gateway.it;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * A plain HTTP client for the tests, driving the gateway over real sockets from the test thread. It sends the
+ * request target exactly as given (no re-encoding), follows no redirects and keeps whole small bodies only.
+ */
+final class TestClient {
+
+	private final HttpClient client;
+
+	TestClient(int port) {
+		this.client = HttpClient.create(ConnectionProvider.builder("test-client").maxConnections(16).build())
+			.baseUrl("http://127.0.0.1:" + port)
+			.followRedirect(false)
+			.disableRetry(true)
+			.responseTimeout(Duration.ofSeconds(20));
+	}
+
+	Response get(String uri) {
+		return send(HttpMethod.GET, uri, headers -> {
+		});
+	}
+
+	Response get(String uri, Consumer<HttpHeaders> headers) {
+		return send(HttpMethod.GET, uri, headers);
+	}
+
+	Response send(HttpMethod method, String uri, Consumer<HttpHeaders> headers) {
+		Response response = this.client.headers(headers)
+			.request(method)
+			.uri(uri)
+			.responseSingle((res, body) -> body.asString()
+				.defaultIfEmpty("")
+				.map(text -> new Response(res.status().code(), res.responseHeaders().copy(), text)))
+			.block(Duration.ofSeconds(30));
+		if (response == null) {
+			throw new AssertionError("no response for " + method + " " + uri);
+		}
+		return response;
+	}
+
+	record Response(int status, HttpHeaders headers, String body) {
+
+		String header(String name) {
+			return this.headers.get(name);
+		}
+
+	}
+
+}
