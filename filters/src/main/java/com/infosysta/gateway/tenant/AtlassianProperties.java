@@ -32,14 +32,8 @@ public record AtlassianProperties(@DefaultValue("https://api.atlassian.com") URI
 
 	/** The API base as a checked upstream base URL, under the same rules as tenants' base URLs. */
 	public BaseUrl apiBase(UpstreamAddressRules rules) {
-		try {
-			return new RegistryFileParser(rules).baseUrl(this.apiBaseUrl.toString(),
-					new RegistryFileParser.Where("infosysta.gateway.atlassian"));
-		}
-		catch (RegistryException ex) {
-			throw new IllegalArgumentException(ex.getMessage().replace("infosysta.gateway.atlassian: ",
-					"infosysta.gateway.atlassian.api-base-url: "), ex);
-		}
+		return RegistryFileParser.parseBaseUrl(this.apiBaseUrl.toString(), rules,
+				"infosysta.gateway.atlassian.api-base-url");
 	}
 
 }

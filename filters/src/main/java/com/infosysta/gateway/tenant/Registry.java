@@ -16,13 +16,19 @@ public final class Registry {
 
 	private final Map<String, Tenant> tenantsByClientKey;
 
+	private final Map<java.util.UUID, Tenant> tenantsByCloudId;
+
 	private final String contentHash;
 
 	Registry(Map<String, Plan> plans, List<Tenant> tenants, String contentHash) {
 		this.plans = Map.copyOf(plans);
 		Map<String, Tenant> byId = new LinkedHashMap<>();
 		Map<String, Tenant> byClientKey = new LinkedHashMap<>();
+		Map<java.util.UUID, Tenant> byCloudId = new LinkedHashMap<>();
 		for (Tenant tenant : tenants) {
+			if (tenant.cloudId() != null) {
+				byCloudId.putIfAbsent(tenant.cloudId(), tenant);
+			}
 			byId.put(tenant.id(), tenant);
 			if (tenant.clientKey() != null) {
 				byClientKey.put(tenant.clientKey(), tenant);
@@ -30,6 +36,7 @@ public final class Registry {
 		}
 		this.tenants = Map.copyOf(byId);
 		this.tenantsByClientKey = Map.copyOf(byClientKey);
+		this.tenantsByCloudId = Map.copyOf(byCloudId);
 		this.contentHash = contentHash;
 	}
 
@@ -39,6 +46,10 @@ public final class Registry {
 
 	public Tenant tenantByClientKey(String clientKey) {
 		return this.tenantsByClientKey.get(clientKey);
+	}
+
+	public Tenant tenantByCloudId(java.util.UUID cloudId) {
+		return this.tenantsByCloudId.get(cloudId);
 	}
 
 	public Map<String, Tenant> tenants() {

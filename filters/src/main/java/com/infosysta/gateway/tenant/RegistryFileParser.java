@@ -256,6 +256,20 @@ public final class RegistryFileParser {
 		return new Tenant(id, deployment, baseUrl, cloudId, accept, clientKey, apps, plan, enabled, caBundle);
 	}
 
+	/**
+	 * Checks a base URL given as a property (not in the registry file) under the same rules.
+	 *
+	 * @throws IllegalArgumentException naming the property
+	 */
+	public static BaseUrl parseBaseUrl(String text, UpstreamAddressRules rules, String property) {
+		try {
+			return new RegistryFileParser(rules).baseUrl(text, new Where(property));
+		}
+		catch (RegistryException ex) {
+			throw new IllegalArgumentException(ex.getMessage(), ex);
+		}
+	}
+
 	BaseUrl baseUrl(String text, Where where) {
 		URI uri;
 		try {

@@ -32,19 +32,26 @@ public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 	/** The base the call went to, as {@code scheme://host[:port]/path}; used to rewrite {@code Location}. */
 	public static final String UPSTREAM_BASE_ATTRIBUTE = UpstreamRequestFilter.class.getName() + ".base";
 
+	/** The gateway's path that corresponds to that base, e.g. {@code /jira/acme}; used to rewrite {@code Location}. */
+	public static final String GATEWAY_PATH_ATTRIBUTE = UpstreamRequestFilter.class.getName() + ".gatewayPath";
+
 	/** After Spring Cloud Gateway's own route-to-URL filter, which would otherwise overwrite the target. */
 	public static final int ORDER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 100;
 
 	private static final String BEARER = "Bearer ";
+
+	private final String routePrefix;
 
 	private final String apiBase;
 
 	private final ProblemResponseWriter problems;
 
 	/**
+	 * @param routePrefix the route family's prefix, e.g. {@code /jira/}
 	 * @param atlassianApiBase where OAuth calls to Cloud tenants go
 	 */
-	public UpstreamRequestFilter(BaseUrl atlassianApiBase, ProblemResponseWriter problems) {
+	public UpstreamRequestFilter(String routePrefix, BaseUrl atlassianApiBase, ProblemResponseWriter problems) {
+		this.routePrefix = routePrefix;
 		this.apiBase = atlassianApiBase.toString() + "/ex/jira/";
 		this.problems = problems;
 	}
@@ -72,6 +79,7 @@ public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, "The query could not be read.");
 		}
 		exchange.getAttributes().put(UPSTREAM_BASE_ATTRIBUTE, base);
+		exchange.getAttributes().put(GATEWAY_PATH_ATTRIBUTE, this.routePrefix + tenant.id());
 		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, target);
 		return chain.filter(exchange);
 	}

@@ -14,7 +14,9 @@ import com.infosysta.gateway.problem.ProblemResponseWriter;
 /**
  * Which request headers reach the upstream, beyond Spring Cloud Gateway's own hop-by-hop and forwarded-header
  * filters: no cookies (nothing of a client session is passed on), no header a client could use to speak for
- * the gateway ({@code X-Infosysta-*}) or to change the method, and the gateway's request id for correlation.
+ * the gateway ({@code X-Infosysta-*}) or to change the method, Forge's {@code x-forge-oauth-*} tokens only towards
+ * an app backend, the gateway's request id for correlation, and last the credential the upstream step chose
+ * ({@link OutboundCredential}).
  */
 public final class UpstreamRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 
@@ -22,6 +24,8 @@ public final class UpstreamRequestHeadersFilter implements HttpHeadersFilter, Or
 			"x-http-method-override", "x-http-method", "x-method-override", "x-request-id");
 
 	private static final String GATEWAY_PREFIX = "x-infosysta-";
+
+	private static final String FORGE_PREFIX = "x-forge-oauth-";
 
 	@Override
 	public int getOrder() {
@@ -37,16 +41,27 @@ public final class UpstreamRequestHeadersFilter implements HttpHeadersFilter, Or
 
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		OutboundCredential credential = exchange.getAttribute(OutboundCredential.ATTRIBUTE);
+		boolean keepForgeHeaders = credential != null && credential.keepForgeHeaders();
 		HttpHeaders filtered = new HttpHeaders();
 		for (String name : input.headerNames()) {
 			String lower = name.toLowerCase(Locale.ROOT);
-			if (!DROPPED.contains(lower) && !lower.startsWith(GATEWAY_PREFIX)) {
+			if (!DROPPED.contains(lower) && !lower.startsWith(GATEWAY_PREFIX)
+					&& (keepForgeHeaders || !lower.startsWith(FORGE_PREFIX))) {
 				filtered.addAll(name, input.getValuesAsList(name));
 			}
 		}
 		String requestId = exchange.getAttribute(ProblemResponseWriter.REQUEST_ID_ATTRIBUTE);
 		if (requestId != null) {
 			filtered.set(RequestGuardFilter.REQUEST_ID_HEADER, requestId);
+		}
+		if (credential != null) {
+			// Set last: the client's token is replaced, never forwarded, on routes that sign their own.
+			filtered.remove(HttpHeaders.AUTHORIZATION);
+			if (credential.authorization() != null) {
+				filtered.set(HttpHeaders.AUTHORIZATION, credential.authorization());
+			}
+			credential.headers().forEach(filtered::set);
 		}
 		return filtered;
 	}

@@ -5,24 +5,14 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
-import com.infosysta.gateway.tenant.Tenant;
-import com.infosysta.gateway.tenant.TenantResolutionFilter;
 
 /**
  * Which response headers reach the client from the upstream: no {@code Set-Cookie}, and a {@code Location}
- * under the base URL the call went to rewritten to the gateway's {@code /jira/{tenant}} path, so a client
+ * under the base URL the call went to rewritten to the gateway's matching path ({@code /jira/{tenant}…},
+ * {@code /apps/{app}/jira…}), so a client
  * keeps talking to the gateway and never learns to bypass it. Other {@code Location}s pass unchanged.
  */
 public final class UpstreamResponseHeadersFilter implements HttpHeadersFilter, Ordered {
-
-	private final String routePrefix;
-
-	/**
-	 * @param routePrefix the route family's prefix, e.g. {@code /jira/}
-	 */
-	public UpstreamResponseHeadersFilter(String routePrefix) {
-		this.routePrefix = routePrefix;
-	}
 
 	@Override
 	public int getOrder() {
@@ -39,9 +29,9 @@ public final class UpstreamResponseHeadersFilter implements HttpHeadersFilter, O
 		input.remove(HttpHeaders.SET_COOKIE);
 		String location = input.getFirst(HttpHeaders.LOCATION);
 		String base = exchange.getAttribute(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE);
-		Tenant tenant = exchange.getAttribute(TenantResolutionFilter.TENANT_ATTRIBUTE);
-		if (location != null && base != null && tenant != null) {
-			input.set(HttpHeaders.LOCATION, LocationRewrite.rewrite(location, base, this.routePrefix + tenant.id()));
+		String gatewayPath = exchange.getAttribute(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE);
+		if (location != null && base != null && gatewayPath != null) {
+			input.set(HttpHeaders.LOCATION, LocationRewrite.rewrite(location, base, gatewayPath));
 		}
 		return input;
 	}

@@ -43,7 +43,7 @@ public class UpstreamAutoConfiguration {
 
 	@Bean
 	UpstreamResponseHeadersFilter upstreamResponseHeadersFilter() {
-		return new UpstreamResponseHeadersFilter(RoutesAutoConfiguration.JIRA_PREFIX);
+		return new UpstreamResponseHeadersFilter();
 	}
 
 	private static void warnAboutUnsafeSettings(UpstreamProperties properties, MeterRegistry meters) {

@@ -38,6 +38,7 @@ final class ConnectTimeAddressIT {
 		registry.add("infosysta.gateway.registry-file", file::toString);
 		registry.add("infosysta.gateway.upstream.allow-http", () -> "true");
 		registry.add("management.server.port", () -> "0");
+		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
 	}
 
 	@AfterAll
@@ -47,7 +48,7 @@ final class ConnectTimeAddressIT {
 
 	@Test
 	void refusesAHostThatResolvesToLoopbackWith502AndSendsNothing() {
-		TestClient.Response response = new TestClient(this.port).get("/jira/rebinding/rest/api/2/myself");
+		TestClient.Response response = new TestClient(this.port, headers -> headers.set("Authorization", TestClient.BASIC)).get("/jira/rebinding/rest/api/2/myself");
 
 		assertThat(response.status()).isEqualTo(502);
 		Map<String, Object> problem = Json.object(response.body());

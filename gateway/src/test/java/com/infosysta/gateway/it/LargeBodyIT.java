@@ -43,7 +43,8 @@ final class LargeBodyIT {
 		gateway = GatewayProcess.start(List.of("-Xmx96m", "-XX:MaxDirectMemorySize=32m", "-XX:-UsePerfData"),
 				List.of("--infosysta.gateway.registry-file=" + registry,
 						"--infosysta.gateway.upstream.allow-http=true",
-						"--infosysta.gateway.upstream.allow-private-addresses=true"));
+						"--infosysta.gateway.upstream.allow-private-addresses=true",
+						"--" + TestSecrets.SUBJECT_KEY_PROPERTY + "=" + TestSecrets.SUBJECT_KEY_SECRET));
 		gateway.awaitReady();
 	}
 
@@ -56,7 +57,10 @@ final class LargeBodyIT {
 	}
 
 	HttpClient client() {
-		return HttpClient.create().baseUrl("http://127.0.0.1:" + gateway.port).responseTimeout(Duration.ofMinutes(2));
+		return HttpClient.create()
+			.baseUrl("http://127.0.0.1:" + gateway.port)
+			.headers(headers -> headers.set("Authorization", TestClient.BASIC))
+			.responseTimeout(Duration.ofMinutes(2));
 	}
 
 	@Test

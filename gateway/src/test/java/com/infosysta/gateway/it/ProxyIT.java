@@ -80,6 +80,7 @@ final class ProxyIT {
 		registry.add("infosysta.gateway.upstream.response-timeout", () -> "1s");
 		registry.add("infosysta.gateway.atlassian.api-base-url", () -> base + "/api-host");
 		registry.add("management.server.port", () -> "0");
+		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
 	}
 
 	@AfterAll
@@ -92,8 +93,9 @@ final class ProxyIT {
 		UPSTREAM.clear();
 	}
 
+	/** Every call carries a user's Basic credential, as the tenants here accept. */
 	TestClient client() {
-		return new TestClient(this.port);
+		return new TestClient(this.port, headers -> headers.set("Authorization", TestClient.BASIC));
 	}
 
 	@Test
@@ -175,6 +177,7 @@ final class ProxyIT {
 	@Test
 	void dropsHeadersNamedInConnection() throws IOException {
 		String answer = rawExchange("GET /jira/bare/rest/api/2/myself HTTP/1.1\r\nHost: gateway\r\n"
+				+ "Authorization: " + TestClient.BASIC + "\r\n"
 				+ "Connection: X-Secret-Hop, close\r\nX-Secret-Hop: 1\r\nX-Kept: 1\r\n\r\n");
 
 		assertThat(answer).startsWith("HTTP/1.1 200");
@@ -210,6 +213,35 @@ final class ProxyIT {
 		assertThat(elsewhere.header("Location")).isEqualTo("https://id.atlassian.com/login");
 		assertThat(siblingPath.header("Location")).isEqualTo(UPSTREAM.baseUrl() + "/jiraX/a");
 		assertThat(UPSTREAM.count()).isEqualTo(4);
+	}
+
+	@Test
+	void answersAMissingCredentialWith401AndForwardsNothing() {
+		TestClient.Response response = new TestClient(this.port).get("/jira/globex/rest/api/2/myself");
+
+		assertProblem(response, 401, "credential-missing");
+		assertThat(response.header("WWW-Authenticate")).contains("Basic").contains("Bearer");
+		assertThat(UPSTREAM.count()).isZero();
+	}
+
+	@Test
+	void forwardsAPersonalAccessTokenToAServerTenantUnchanged() {
+		TestClient.Response response = client().get("/jira/globex/rest/api/2/myself",
+				headers -> headers.set("Authorization", "Bearer NjE2NjQ5NzU0ODE2OpW9sTQ6bGpT"));
+
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(UPSTREAM.lastReceived().uri()).isEqualTo("/jira/rest/api/2/myself");
+		assertThat(UPSTREAM.lastReceived().headers().get("Authorization"))
+			.isEqualTo("Bearer NjE2NjQ5NzU0ODE2OpW9sTQ6bGpT");
+	}
+
+	@Test
+	void answersACredentialKindTheTenantDoesNotAcceptWith401() {
+		TestClient.Response response = client().get("/jira/globex/rest/api/2/myself",
+				headers -> headers.set("Authorization", "JWT eyJhbGciOiJIUzI1NiJ9.e30.c2ln"));
+
+		assertProblem(response, 401, "credential-not-accepted");
+		assertThat(UPSTREAM.count()).isZero();
 	}
 
 	@Test

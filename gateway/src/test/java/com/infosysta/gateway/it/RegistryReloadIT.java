@@ -51,6 +51,7 @@ final class RegistryReloadIT {
 		registry.add("infosysta.gateway.upstream.allow-http", () -> "true");
 		registry.add("infosysta.gateway.upstream.allow-private-addresses", () -> "true");
 		registry.add("management.server.port", () -> "0");
+		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
 	}
 
 	@AfterAll
@@ -60,7 +61,7 @@ final class RegistryReloadIT {
 
 	@Test
 	void picksUpSymlinkSwapsRejectsABrokenVersionAndFailsNoCallMeanwhile() throws Exception {
-		TestClient client = new TestClient(this.port);
+		TestClient client = new TestClient(this.port, headers -> headers.set("Authorization", TestClient.BASIC));
 		AtomicBoolean running = new AtomicBoolean(true);
 		AtomicLong calls = new AtomicLong();
 		AtomicLong failures = new AtomicLong();

@@ -76,6 +76,18 @@ final class StartupFailureIT {
 	}
 
 	@Test
+	void refusesToStartWithoutASubjectKeySecret() throws IOException {
+		Path file = this.dir.resolve("registry.yml");
+		Files.writeString(file, "tenants: []\n");
+
+		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(GatewayApplication.class)
+			.run("--server.port=0", "--management.server.port=0", "--infosysta.gateway.registry-file=" + file)
+			.close());
+
+		assertThat(messages(failure)).anyMatch(message -> message.contains("infosysta.gateway.subject-key-secret"));
+	}
+
+	@Test
 	void refusesToStartWithoutTheRegistryFile() {
 		Path missing = this.dir.resolve("missing.yml");
 
@@ -109,7 +121,8 @@ final class StartupFailureIT {
 		Files.writeString(file, "tenants:\n  - id: acme\n    deployment: server\n    base-url: https://[::1]\n");
 
 		try (GatewayProcess gateway = GatewayProcess.start(List.of("-XX:-UsePerfData"),
-				List.of("--infosysta.gateway.registry-file=" + file))) {
+				List.of("--infosysta.gateway.registry-file=" + file,
+						"--" + TestSecrets.SUBJECT_KEY_PROPERTY + "=" + TestSecrets.SUBJECT_KEY_SECRET))) {
 			assertThat(gateway.awaitExit(java.time.Duration.ofSeconds(60))).isEqualTo(1);
 			assertThat(gateway.output()).contains("registry file '" + file
 					+ "': tenants[0] (id 'acme'): base-url: 'https://[::1]' is a loopback");
@@ -118,7 +131,8 @@ final class StartupFailureIT {
 
 	private static Throwable start(Path registry, List<String> extraArgs) {
 		List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
-				"--infosysta.gateway.registry-file=" + registry));
+				"--infosysta.gateway.registry-file=" + registry,
+				"--" + TestSecrets.SUBJECT_KEY_PROPERTY + "=" + TestSecrets.SUBJECT_KEY_SECRET));
 		args.addAll(extraArgs);
 		Throwable failure = catchThrowable(() -> {
 			ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)

@@ -16,8 +16,19 @@ final class TestClient {
 
 	private final HttpClient client;
 
+	/** A Basic credential for the tests' Jira tenants: the gateway checks its form, the stand-in Jira ignores it. */
+	static final String BASIC = "Basic " + java.util.Base64.getEncoder()
+		.encodeToString("mobile.user@example.com:api-token".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
 	TestClient(int port) {
+		this(port, headers -> {
+		});
+	}
+
+	/** A client that sends these headers with every request (a test's own headers may replace them). */
+	TestClient(int port, Consumer<HttpHeaders> defaults) {
 		this.client = HttpClient.create(ConnectionProvider.builder("test-client").maxConnections(16).build())
+			.headers(defaults)
 			.baseUrl("http://127.0.0.1:" + port)
 			.followRedirect(false)
 			.disableRetry(true)
