@@ -29,7 +29,9 @@ import com.infosysta.gateway.tenant.TenantResolutionFilter;
  * Steps two and three on {@code /apps/{app}/…}: the app from configuration, then the credential its route
  * takes. In this order: unknown app 404; token in both header and query 400; verification 401 (Connect JWT,
  * lifecycle JWT on {@code installed}/{@code uninstalled}, or a Forge invocation token); for the app UI's Jira
- * calls the {@code jira-calls} allow-list 403. The tenant is always the verified token's, never the path's.
+ * calls the {@code jira-calls} allow-list 403. The tenant is always the verified token's, never the path's; a
+ * disabled tenant's Connect and Forge calls get 403. Lifecycle calls pass for any verified site, registered
+ * or not, enabled or not: they come from Atlassian, and an uninstall must always reach the backend.
  * Fails closed on every path: nothing is forwarded unless a verifier said yes.
  */
 public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
@@ -109,10 +111,16 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 					throw new CredentialException(ProblemType.CREDENTIAL_NOT_ACCEPTED, Reason.NOT_ACCEPTED,
 							"Jira calls take a Connect JWT.");
 				}
-				result = this.forge.verify(token.value(), app)
-					.flatMap(claims -> proceed(exchange, chain, forgeCall(app, appRest, claims), CredentialKind.FORGE));
+				result = this.forge.verify(token.value(), app).flatMap(claims -> {
+					Bound bound = forgeCall(app, appRest, claims);
+					if (bound.call().tenant() != null && !bound.call().tenant().enabled()) {
+						return Mono.error(new CredentialException(ProblemType.TENANT_DISABLED, Reason.NOT_ACCEPTED,
+								"This tenant is disabled."));
+					}
+					return proceed(exchange, chain, bound, CredentialKind.FORGE);
+				});
 			}
-			else if (!toJira && (appRest.equals("/installed") || appRest.equals("/uninstalled"))) {
+			else if (!toJira && isLifecyclePath(appRest)) {
 				kind[0] = CredentialKind.LIFECYCLE;
 				ConnectJwtVerifier.BoundRequest bound = new ConnectJwtVerifier.BoundRequest(method, path, appBase,
 						rawQuery);
@@ -155,6 +163,21 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 			exchange.getAttributes().put(TenantResolutionFilter.TENANT_ATTRIBUTE, bound.call().tenant());
 		}
 		return chain.filter(exchange);
+	}
+
+	/**
+	 * Whether a backend would take this path for a lifecycle callback. Any spelling that a backend might read
+	 * as {@code /installed} or {@code /uninstalled} (a trailing slash, percent-encoding, another case) needs the
+	 * lifecycle token, so an installation's shared-secret token can never reach an install handler.
+	 */
+	static boolean isLifecyclePath(String rawRest) {
+		String decoded = com.infosysta.gateway.connect.QueryParameters.decodePath(rawRest);
+		int end = decoded.length();
+		while (end > 1 && decoded.charAt(end - 1) == '/') {
+			end--;
+		}
+		String path = decoded.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+		return path.equals("/installed") || path.equals("/uninstalled");
 	}
 
 	private Bound lifecycleCall(AppDefinition app, String rest, JWTClaimsSet claims) {

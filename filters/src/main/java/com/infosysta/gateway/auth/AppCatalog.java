@@ -84,7 +84,10 @@ public final class AppCatalog {
 			String text = app.forgeAppId().startsWith(ARI_PREFIX) ? app.forgeAppId()
 					: ARI_PREFIX + app.forgeAppId();
 			try {
-				UUID.fromString(text.substring(ARI_PREFIX.length()));
+				String uuid = text.substring(ARI_PREFIX.length());
+				if (!UUID.fromString(uuid).toString().equalsIgnoreCase(uuid)) {
+					throw new IllegalArgumentException("not canonical");
+				}
 			}
 			catch (IllegalArgumentException ex) {
 				throw new IllegalArgumentException(prefix + "forge-app-id: '" + app.forgeAppId()

@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
@@ -54,6 +56,11 @@ public final class InstallKeys {
 
 	private final AtomicReference<Instant> lastFetch = new AtomicReference<>(Instant.EPOCH);
 
+	/** One fetch per {@code kid} at a time: concurrent lookups of the same new key share it. */
+	private final ConcurrentMap<String, Mono<RSAPublicKey>> inFlight = new ConcurrentHashMap<>();
+
+	private final Counter fetchNotFound;
+
 	private final Counter fetchSuccess;
 
 	private final Counter fetchFailure;
@@ -65,6 +72,7 @@ public final class InstallKeys {
 		this.minFetchInterval = minFetchInterval;
 		this.fetchSuccess = counter(meters, "success");
 		this.fetchFailure = counter(meters, "failure");
+		this.fetchNotFound = counter(meters, "not-found");
 		rsaKeyFactory();
 	}
 
@@ -94,23 +102,38 @@ public final class InstallKeys {
 		if (known != null) {
 			return Mono.just(known);
 		}
+		Mono<RSAPublicKey> running = this.inFlight.get(kid);
+		if (running != null) {
+			return running;
+		}
 		Instant now = this.clock.instant();
 		Instant previous = this.lastFetch.get();
 		if (now.isBefore(previous.plus(this.minFetchInterval)) || !this.lastFetch.compareAndSet(previous, now)) {
 			return Mono.error(CredentialException.invalid(CredentialException.Reason.UNKNOWN_KEY,
 					"The token's key is not known."));
 		}
-		return this.fetcher.get(this.baseUrl + kid).map(InstallKeys::parsePem).doOnNext(key -> {
+		Mono<RSAPublicKey> fetch = this.fetcher.get(this.baseUrl + kid).map(InstallKeys::parsePem).doOnNext(key -> {
 			synchronized (this.keys) {
 				this.keys.put(kid, key);
 			}
 			this.fetchSuccess.increment();
-		}).onErrorMap(ex -> !(ex instanceof CredentialException), ex -> {
-			this.fetchFailure.increment();
-			log.warn("Connect install key could not be fetched ({})", ex.getClass().getSimpleName());
-			return CredentialException.invalid(CredentialException.Reason.KEY_UNAVAILABLE,
-					"The token's key could not be fetched.");
-		});
+		}).onErrorMap(ex -> !(ex instanceof CredentialException), this::unavailable)
+			.doFinally(signal -> this.inFlight.remove(kid))
+			.cache();
+		Mono<RSAPublicKey> other = this.inFlight.putIfAbsent(kid, fetch);
+		return (other != null) ? other : fetch;
+	}
+
+	private CredentialException unavailable(Throwable failure) {
+		if (failure instanceof KeyFetcher.KeyFetchException fetch && fetch.status() == 404) {
+			// The host is up and has no such key: a made-up kid, not an outage.
+			this.fetchNotFound.increment();
+			return CredentialException.invalid(CredentialException.Reason.UNKNOWN_KEY, "The token's key is not known.");
+		}
+		this.fetchFailure.increment();
+		log.warn("Connect install key could not be fetched ({})", failure.getClass().getSimpleName());
+		return CredentialException.invalid(CredentialException.Reason.KEY_UNAVAILABLE,
+				"The token's key could not be fetched.");
 	}
 
 	/** Atlassian's kids are UUID-like; anything else never reaches a URL. */

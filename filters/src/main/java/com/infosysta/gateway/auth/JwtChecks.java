@@ -34,8 +34,13 @@ final class JwtChecks {
 		}
 		int dots = 0;
 		for (int i = 0; i < token.length(); i++) {
-			if (token.charAt(i) == '.') {
+			char c = token.charAt(i);
+			if (c == '.') {
 				dots++;
+			}
+			else if (!isBase64UrlChar(c)) {
+				// Strict base64url: a lenient decoder would let a token be altered without breaking it.
+				throw CredentialException.invalid(Reason.MALFORMED, "The token is not a compact JWS.");
 			}
 		}
 		if (dots != 2) {
@@ -55,7 +60,7 @@ final class JwtChecks {
 		if (header.getJWKURL() != null || header.getJWK() != null || header.getX509CertURL() != null
 				|| header.getX509CertChain() != null || (header.getCriticalParams() != null
 						&& !header.getCriticalParams().isEmpty())
-				|| header.getCustomParam("b64") != null) {
+				|| !header.isBase64URLEncodePayload()) {
 			throw CredentialException.invalid(Reason.HEADER, "The token's header is not accepted.");
 		}
 		JOSEObjectType type = header.getType();
@@ -63,6 +68,10 @@ final class JwtChecks {
 			throw CredentialException.invalid(Reason.HEADER, "The token's type is not accepted.");
 		}
 		return jwt;
+	}
+
+	private static boolean isBase64UrlChar(char c) {
+		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 	}
 
 	static JWTClaimsSet claims(SignedJWT jwt) throws CredentialException {

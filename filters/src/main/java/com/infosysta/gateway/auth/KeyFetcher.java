@@ -43,7 +43,8 @@ final class KeyFetcher {
 			.uri(url)
 			.responseConnection((response, connection) -> {
 				if (response.status().code() != 200) {
-					return Mono.error(new KeyFetchException("status " + response.status().code()));
+					return Mono.error(new KeyFetchException("status " + response.status().code(),
+							response.status().code()));
 				}
 				return connection.inbound()
 					.receive()
@@ -65,8 +66,20 @@ final class KeyFetcher {
 
 		private static final long serialVersionUID = 1L;
 
+		private final int status;
+
 		KeyFetchException(String message) {
+			this(message, 0);
+		}
+
+		KeyFetchException(String message, int status) {
 			super(message, null, false, false);
+			this.status = status;
+		}
+
+		/** The key host's HTTP status, or 0 when there was no answer. */
+		int status() {
+			return this.status;
 		}
 
 	}

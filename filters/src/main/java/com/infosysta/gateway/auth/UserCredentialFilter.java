@@ -117,9 +117,12 @@ public final class UserCredentialFilter implements GatewayFilter, Ordered {
 	}
 
 	private static String basicUser(String encoded) throws CredentialException {
-		if (encoded.isEmpty() || encoded.length() > JwtChecks.MAX_TOKEN_CHARS) {
+		if (encoded.length() > JwtChecks.MAX_TOKEN_CHARS) {
+			throw CredentialException.invalid(Reason.TOO_LARGE, "The Basic credential is too large.");
+		}
+		if (encoded.isEmpty()) {
 			throw new CredentialException(ProblemType.MALFORMED_CREDENTIAL, Reason.MALFORMED,
-					"The Basic credential is empty or too large.");
+					"The Basic credential is empty.");
 		}
 		String decoded;
 		try {

@@ -48,6 +48,14 @@ public final class QueryParameters {
 		return (kept.length() == 0) ? null : kept.toString();
 	}
 
+	/** Percent-decodes a path once ({@code +} stays a plus, as in paths); invalid escapes stay as they are. */
+	public static String decodePath(String rawPath) {
+		if (rawPath.indexOf('%') < 0) {
+			return rawPath;
+		}
+		return CanonicalRequest.decode(rawPath.replace("+", "%2B"), 0, rawPath.replace("+", "%2B").length());
+	}
+
 	private static void forEach(String rawQuery, String name, Match match) {
 		int start = 0;
 		int length = rawQuery.length();
