@@ -86,6 +86,9 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
 		String path = request.getURI().getRawPath();
+		if (path == null || path.length() <= this.prefix.length() || !path.startsWith(this.prefix)) {
+			return this.problems.write(exchange, ProblemType.UNKNOWN_APP, "The path names no app.");
+		}
 		int start = this.prefix.length();
 		int end = path.indexOf('/', start);
 		String appId = path.substring(start, (end < 0) ? path.length() : end);
@@ -105,6 +108,12 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 			Token token = token(request);
 			String method = request.getMethod().name();
 			String rawQuery = request.getURI().getRawQuery();
+			boolean lifecycle = !toJira && isLifecyclePath(appRest);
+			if (lifecycle && token.bearer()) {
+				kind[0] = CredentialKind.LIFECYCLE;
+				throw new CredentialException(ProblemType.CREDENTIAL_NOT_ACCEPTED, Reason.NOT_ACCEPTED,
+						"Lifecycle calls take Atlassian's lifecycle JWT.");
+			}
 			if (token.bearer()) {
 				kind[0] = CredentialKind.FORGE;
 				if (toJira) {
@@ -120,7 +129,7 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 					return proceed(exchange, chain, bound, CredentialKind.FORGE);
 				});
 			}
-			else if (!toJira && isLifecyclePath(appRest)) {
+			else if (lifecycle) {
 				kind[0] = CredentialKind.LIFECYCLE;
 				ConnectJwtVerifier.BoundRequest bound = new ConnectJwtVerifier.BoundRequest(method, path, appBase,
 						rawQuery);

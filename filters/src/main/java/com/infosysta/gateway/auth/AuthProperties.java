@@ -26,6 +26,11 @@ public record AuthProperties(String subjectKeySecret, @DefaultValue Connect conn
 		apps = (apps != null) ? Map.copyOf(apps) : Map.of();
 	}
 
+	@Override
+	public String toString() {
+		return "AuthProperties[subjectKeySecret=redacted, connect=" + this.connect + ", apps=" + this.apps + "]";
+	}
+
 	/**
 	 * @param leeway clock skew allowed on Connect and lifecycle tokens, at most 30 s
 	 */

@@ -121,6 +121,10 @@ public final class ForgeKeys implements AutoCloseable {
 		Mono<Map<String, RSAPublicKey>> fetch = this.fetcher.get(this.url)
 			.map(ForgeKeys::parseJwks)
 			.doOnNext(keys -> {
+				if (keys.isEmpty()) {
+					// A key set without usable keys would lock every app out: keep the last good one.
+					throw new KeyFetcher.KeyFetchException("no usable keys");
+				}
 				this.keys.set(keys);
 				this.fetchSuccess.increment();
 			})
@@ -133,7 +137,11 @@ public final class ForgeKeys implements AutoCloseable {
 					ex -> new KeyFetcher.KeyFetchException(ex.getClass().getSimpleName()))
 			.doFinally(signal -> this.inFlight.set(null))
 			.cache();
-		return this.inFlight.compareAndSet(null, fetch) ? fetch : this.inFlight.get();
+		if (this.inFlight.compareAndSet(null, fetch)) {
+			return fetch;
+		}
+		Mono<Map<String, RSAPublicKey>> other = this.inFlight.get();
+		return (other != null) ? other : Mono.just(this.keys.get());
 	}
 
 	static Map<String, RSAPublicKey> parseJwks(String json) {

@@ -39,6 +39,15 @@ public final class UserCredentialFilter implements GatewayFilter, Ordered {
 
 	private static final String BEARER = "Bearer ";
 
+	private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is part of every JRE", ex);
+		}
+	});
+
 	private final SubjectKeys subjectKeys;
 
 	private final VerificationMetrics metrics;
@@ -170,13 +179,7 @@ public final class UserCredentialFilter implements GatewayFilter, Ordered {
 			throw new CredentialException(ProblemType.MALFORMED_CREDENTIAL, Reason.MALFORMED,
 					"The bearer token has characters a token cannot have.");
 		}
-		try {
-			byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
-			return HexFormat.of().formatHex(digest);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is part of every JRE", ex);
-		}
+		return HexFormat.of().formatHex(SHA_256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
 	}
 
 	private static boolean startsWithIgnoreCase(String value, String prefix) {

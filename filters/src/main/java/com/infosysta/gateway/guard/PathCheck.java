@@ -5,7 +5,8 @@ package com.infosysta.gateway.guard;
  * only to be judged: it is forwarded byte for byte as it arrived, so the gateway, the tenant's Jira and any
  * signature over the path (Connect's {@code qsh}) all see the same bytes. Anything a server could read in two
  * ways is refused rather than normalised: {@code .} and {@code ..} segments (raw or encoded), encoded
- * {@code /}, {@code \} and {@code ;}, double encoding, control characters, empty segments and invalid UTF-8.
+ * {@code /}, {@code \} and {@code ;}, double encoding, control characters, empty segments, invalid UTF-8, and
+ * percent-encoded letters, digits and {@code -._~} (which make the raw and the decoded path differ).
  */
 public final class PathCheck {
 
@@ -70,6 +71,10 @@ public final class PathCheck {
 				}
 				decoded = (high << 4) | low;
 				i += 2;
+				if (decoded < 0x80 && isUnreserved((char) decoded)) {
+					// Raw and decoded must read the same: routes match one, the upstream reads the other.
+					return "The path percent-encodes a character that needs no encoding.";
+				}
 				if (decoded == '/' || decoded == '\\' || decoded == ';' || decoded == '%' || decoded < 0x20
 						|| decoded == 0x7f) {
 					return "The path has an encoded character that is not allowed ('/', '\\', ';', '%' or a"
@@ -111,6 +116,11 @@ public final class PathCheck {
 			}
 		}
 		return null;
+	}
+
+	private static boolean isUnreserved(char c) {
+		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+				|| c == '_' || c == '~';
 	}
 
 	/** ASCII hex digits only: {@link Character#digit} would also take other scripts' digits. */

@@ -28,6 +28,9 @@ public final class RequestGuardFilter implements WebFilter, Ordered {
 
 	public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
+	/** Exchange attribute: the client's key for address-based limits ({@link ClientAddresses}), or absent. */
+	public static final String CLIENT_ADDRESS_ATTRIBUTE = RequestGuardFilter.class.getName() + ".clientAddress";
+
 	/** Runs right after the privacy filter, so even a refusal here carries {@code no-store}. */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
@@ -42,8 +45,15 @@ public final class RequestGuardFilter implements WebFilter, Ordered {
 
 	private final ProblemResponseWriter problems;
 
+	private final ClientAddresses clientAddresses;
+
 	public RequestGuardFilter(ProblemResponseWriter problems) {
+		this(problems, new ClientAddresses(java.util.List.of()));
+	}
+
+	public RequestGuardFilter(ProblemResponseWriter problems, ClientAddresses clientAddresses) {
 		this.problems = problems;
+		this.clientAddresses = clientAddresses;
 	}
 
 	@Override
@@ -56,6 +66,10 @@ public final class RequestGuardFilter implements WebFilter, Ordered {
 		ServerHttpRequest request = exchange.getRequest();
 		String requestId = requestId(request.getHeaders().getFirst(REQUEST_ID_HEADER));
 		exchange.getAttributes().put(ProblemResponseWriter.REQUEST_ID_ATTRIBUTE, requestId);
+		String client = this.clientAddresses.clientKey(request);
+		if (client != null) {
+			exchange.getAttributes().put(CLIENT_ADDRESS_ATTRIBUTE, client);
+		}
 		ServerHttpResponse response = exchange.getResponse();
 		response.beforeCommit(() -> {
 			response.getHeaders().set(REQUEST_ID_HEADER, requestId);

@@ -42,6 +42,8 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
 		if (exchange.getResponse().isCommitted()) {
+			log.warn("Response failed after it was committed [{}]: {}", exchange.getAttribute(
+					ProblemResponseWriter.REQUEST_ID_ATTRIBUTE), failure.getClass().getName());
 			return Mono.error(failure);
 		}
 		if (failure instanceof GatewayProblemException problem) {

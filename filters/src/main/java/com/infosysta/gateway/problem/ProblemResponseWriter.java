@@ -20,6 +20,9 @@ public final class ProblemResponseWriter {
 	/** Exchange attribute holding the request id, set by the guard before anything can fail. */
 	public static final String REQUEST_ID_ATTRIBUTE = ProblemResponseWriter.class.getName() + ".requestId";
 
+	/** Exchange attribute: the problem type answered, for filters that react to answers (the failed-auth guard). */
+	public static final String PROBLEM_TYPE_ATTRIBUTE = ProblemResponseWriter.class.getName() + ".problemType";
+
 	public static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
 
 	/**
@@ -28,6 +31,7 @@ public final class ProblemResponseWriter {
 	 */
 	public Mono<Void> write(ServerWebExchange exchange, ProblemType type, String detail) {
 		ServerHttpResponse response = exchange.getResponse();
+		exchange.getAttributes().put(PROBLEM_TYPE_ATTRIBUTE, type);
 		String requestId = exchange.getAttribute(REQUEST_ID_ATTRIBUTE);
 		byte[] body = json(type, detail, requestId).getBytes(StandardCharsets.UTF_8);
 		response.setStatusCode(type.status());

@@ -141,10 +141,14 @@ public final class RegistryFileParser {
 		Map<String, Object> map = where.map(node, "a map with 'rate' and 'burst'");
 		where.onlyFields(map, withInFlight ? TENANT_LIMIT_FIELDS : SUBJECT_LIMIT_FIELDS);
 		Object rateNode = where.required(map, "rate");
-		if (!(rateNode instanceof Number rate) || !(rate.doubleValue() > 0) || Double.isInfinite(rate.doubleValue())) {
-			throw where.field("rate").fail("'" + rateNode + "' is not valid (expected: a number > 0, per second)");
+		if (!(rateNode instanceof Number rate) || !(rate.doubleValue() >= 0.001) || !(rate.doubleValue() <= 1_000_000)) {
+			throw where.field("rate").fail("'" + rateNode + "' is not valid (expected: a number from 0.001 to"
+					+ " 1000000, per second)");
 		}
 		int burst = positiveInt(where.required(map, "burst"), where.field("burst"));
+		if (burst > 1_000_000) {
+			throw where.field("burst").fail("'" + burst + "' is not valid (expected: at most 1000000)");
+		}
 		int inFlight = withInFlight ? positiveInt(map.getOrDefault("in-flight", 100), where.field("in-flight")) : 0;
 		return new Plan.Limits(rate.doubleValue(), burst, inFlight);
 	}
@@ -166,6 +170,7 @@ public final class RegistryFileParser {
 		List<Tenant> tenants = new ArrayList<>(list.size());
 		Map<String, Integer> ids = new HashMap<>();
 		Map<String, String> clientKeys = new HashMap<>();
+		Map<UUID, String> cloudIds = new HashMap<>();
 		for (int i = 0; i < list.size(); i++) {
 			Where entry = where.index(i);
 			Map<String, Object> map = entry.map(list.get(i), "a tenant (a map with 'id', 'deployment', 'base-url')");
@@ -184,6 +189,13 @@ public final class RegistryFileParser {
 				if (owner != null) {
 					throw entry.field("client-key").fail("is already used by tenant '" + owner
 							+ "' (expected: one client key per site)");
+				}
+			}
+			if (tenant.cloudId() != null) {
+				String owner = cloudIds.putIfAbsent(tenant.cloudId(), tenant.id());
+				if (owner != null) {
+					throw entry.field("cloud-id").fail("is already used by tenant '" + owner
+							+ "' (expected: one tenant per Cloud site)");
 				}
 			}
 			tenants.add(tenant);
@@ -206,6 +218,10 @@ public final class RegistryFileParser {
 		};
 		BaseUrl baseUrl = baseUrl(string(where.required(map, "base-url"), where.field("base-url")),
 				where.field("base-url"));
+		if (deployment == Deployment.CLOUD && !this.rules.allowPrivateAddresses() && !isAtlassianSite(baseUrl)) {
+			throw where.field("base-url").fail("'" + baseUrl + "' is not a Jira Cloud site (expected:"
+					+ " https://<site>.atlassian.net or https://<site>.jira.com, no port, no path)");
+		}
 		UUID cloudId = null;
 		if (map.get("cloud-id") != null) {
 			String text = string(map.get("cloud-id"), where.field("cloud-id"));
@@ -307,6 +323,12 @@ public final class RegistryFileParser {
 			}
 		}
 		return new BaseUrl(scheme, host, uri.getPort(), path);
+	}
+
+	/** Cloud tenants' users send their API tokens there: only Atlassian's own site domains qualify. */
+	private static boolean isAtlassianSite(BaseUrl baseUrl) {
+		return baseUrl.port() == -1 && baseUrl.path().isEmpty()
+				&& (baseUrl.host().endsWith(".atlassian.net") || baseUrl.host().endsWith(".jira.com"));
 	}
 
 	private void checkHost(String host, String text, Where where) {

@@ -39,7 +39,11 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 
 	private final Counter reloadFailure;
 
-	private volatile String lastSeenHash;
+	/** The content hash of the version in force. */
+	private volatile String appliedHash;
+
+	/** The last version that failed, so it is logged and counted once, yet retried on every poll. */
+	private volatile String failedHash;
 
 	private volatile Disposable polling;
 
@@ -51,7 +55,7 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 		this.parser = parser;
 		Registry first = parser.parse(file);
 		this.current.set(first);
-		this.lastSeenHash = first.contentHash();
+		this.appliedHash = first.contentHash();
 		this.reloadSuccess = Counter.builder("infosysta.gateway.registry.reloads")
 			.description("Registry file reloads by outcome")
 			.tag("outcome", "success")
@@ -88,8 +92,8 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 		}
 		catch (IOException | RuntimeException ex) {
 			String marker = "unreadable:" + ex.getClass().getName();
-			if (!marker.equals(this.lastSeenHash)) {
-				this.lastSeenHash = marker;
+			if (!marker.equals(this.failedHash)) {
+				this.failedHash = marker;
 				this.reloadFailure.increment();
 				log.error("Registry '{}' cannot be read ({}); keeping the version with hash {}", this.file,
 						ex.getClass().getSimpleName(), current().contentHash());
@@ -97,20 +101,28 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 			return;
 		}
 		String hash = RegistryFileParser.sha256(content);
-		if (hash.equals(this.lastSeenHash)) {
+		if (hash.equals(this.appliedHash)) {
+			this.failedHash = null;
 			return;
 		}
-		this.lastSeenHash = hash;
 		try {
+			// A failed version is parsed again on every poll: a secret file it names may arrive later.
 			Registry next = this.parser.parse(this.file.toString(), content);
 			this.current.set(next);
+			this.appliedHash = hash;
+			this.failedHash = null;
 			this.reloadSuccess.increment();
 			log.info("Registry '{}' reloaded: {} tenants, content hash {}", this.file, next.tenants().size(), hash);
 		}
-		catch (RegistryException ex) {
+		catch (RuntimeException ex) {
+			if (hash.equals(this.failedHash)) {
+				return;
+			}
+			this.failedHash = hash;
 			this.reloadFailure.increment();
-			log.error("Registry reload rejected, keeping the version with hash {}: {}", current().contentHash(),
-					ex.getMessage());
+			String why = (ex instanceof RegistryException) ? ex.getMessage()
+					: "registry file '" + this.file + "': " + ex.getClass().getSimpleName();
+			log.error("Registry reload rejected, keeping the version with hash {}: {}", current().contentHash(), why);
 		}
 	}
 

@@ -83,7 +83,8 @@ public final class AppUpstreamFilter implements GatewayFilter, Ordered {
 		else {
 			String identity = BackendIdentitySigner.sign(call.app().backendSecret(), call.app().id(), principal,
 					this.clock.instant());
-			credential = new OutboundCredential(null, Map.of(BackendIdentitySigner.HEADER_NAME, identity), true);
+			boolean forge = principal.kind() == com.infosysta.gateway.tenant.CredentialKind.FORGE;
+			credential = new OutboundCredential(null, Map.of(BackendIdentitySigner.HEADER_NAME, identity), forge);
 		}
 		exchange.getAttributes().put(OutboundCredential.ATTRIBUTE, credential);
 		exchange.getAttributes().put(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE, base.toString());

@@ -11,7 +11,8 @@ import com.infosysta.gateway.tenant.UpstreamAddressRules;
  * The upstream HTTP client and what it may call.
  *
  * @param connectTimeout how long a TCP (and TLS) connection may take
- * @param responseTimeout how long the upstream may take to send its response headers
+ * @param responseTimeout how long the upstream may stay silent: before its response headers and between reads
+ * of its body (Reactor Netty's response timeout)
  * @param maxConnectionsPerHost pooled connections per upstream host
  * @param pendingAcquireTimeout how long a call may wait for a pooled connection
  * @param maxIdleTime idle connections are closed after this, before typical load-balancer idle limits (60 s)

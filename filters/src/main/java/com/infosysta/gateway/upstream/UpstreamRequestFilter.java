@@ -14,6 +14,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
+import com.infosysta.gateway.connect.QueryParameters;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.problem.ProblemType;
 import com.infosysta.gateway.tenant.BaseUrl;
@@ -70,7 +71,8 @@ public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 		}
 		ServerHttpRequest request = exchange.getRequest();
 		String base = base(tenant, request.getHeaders());
-		String rawQuery = request.getURI().getRawQuery();
+		// A Connect token never travels on, whatever the route (design step 5).
+		String rawQuery = QueryParameters.without(request.getURI().getRawQuery(), "jwt");
 		URI target;
 		try {
 			target = new URI((rawQuery != null) ? base + restPath + '?' + rawQuery : base + restPath);

@@ -27,7 +27,7 @@ final class PathCheckTest {
 			"/a/b%20c", "/a/r%C3%A9sum%C3%A9.pdf", "/a/r%c3%a9sum%c3%a9.pdf", "/a/%F0%9F%98%80", "/a/%E2%82%AC",
 			"/a/%E0%A0%80", "/a/%F4%8F%BF%BF", "/a/b:c", "/a/user@host", "/a/b+c", "/a/~user", "/a/b!", "/a/$x",
 			"/a/it's", "/a/(b)", "/a/*", "/a/b,c", "/a/b=c", "/a/b&c", "/a/...", "/a/.b", "/a/b.", "/a/..b",
-			"/a/%41%42", "/a/%2E%2E%2E", "/rest/api/3/issue/ABC-1/", "/a/b_c-d.e~f" })
+			"/rest/api/3/issue/ABC-1/", "/a/b_c-d.e~f" })
 	void acceptsPath(String path) {
 		assertThat(PathCheck.problem(path)).isNull();
 	}
@@ -70,6 +70,12 @@ final class PathCheckTest {
 	void rejectsPercentEncodingWithNonAsciiDigits(String path) {
 		// Character.digit accepts any Unicode digit; only ASCII hex digits form a percent-encoding.
 		assertThat(PathCheck.problem(path)).isNotNull();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/a/%41%42", "/a/%2E%2E%2E", "/a/%6Aira", "/a/%7E", "/a/%2D", "/a/%5F", "/a/%30" })
+	void rejectsPercentEncodedUnreservedCharactersSoRawAndDecodedPathsAgree(String path) {
+		assertThat(PathCheck.problem(path)).isEqualTo("The path percent-encodes a character that needs no encoding.");
 	}
 
 	@ParameterizedTest

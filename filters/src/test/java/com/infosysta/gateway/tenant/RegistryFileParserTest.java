@@ -505,7 +505,7 @@ final class RegistryFileParserTest {
 	@Test
 	void refusesZeroRate() {
 		assertThat(failure(plan("{ rate: 0, burst: 10 }", "{ rate: 1, burst: 1 }")))
-			.contains("premium: tenant: rate: '0' is not valid (expected: a number > 0, per second)");
+			.contains("premium: tenant: rate: '0' is not valid (expected: a number from 0.001 to 1000000, per second)");
 	}
 
 	@ParameterizedTest

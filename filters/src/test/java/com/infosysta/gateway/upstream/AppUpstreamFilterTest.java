@@ -187,7 +187,8 @@ final class AppUpstreamFilterTest {
 		assertThat(target.toString()).isEqualTo("http://127.0.0.1:9/backend/webhook?event=updated");
 		OutboundCredential credential = exchange.getAttribute(OutboundCredential.ATTRIBUTE);
 		assertThat(credential.authorization()).isNull();
-		assertThat(credential.keepForgeHeaders()).isTrue();
+		// Forge's x-forge-oauth-* headers pass only with a verified Forge invocation, never a Connect call's.
+		assertThat(credential.keepForgeHeaders()).isFalse();
 		SignedJWT identity = SignedJWT.parse(credential.headers().get(BackendIdentitySigner.HEADER_NAME));
 		assertThat(identity.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.HS256);
 		assertThat(identity.verify(new MACVerifier(BACKEND_SECRET.getBytes(StandardCharsets.UTF_8)))).isTrue();

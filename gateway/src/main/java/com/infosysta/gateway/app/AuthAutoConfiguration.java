@@ -22,6 +22,7 @@ import com.infosysta.gateway.auth.UserCredentialFilter;
 import com.infosysta.gateway.auth.VerificationMetrics;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.tenant.AtlassianProperties;
+import com.infosysta.gateway.tenant.RegistryFileParser;
 import com.infosysta.gateway.upstream.UpstreamProperties;
 
 /** Step three: the verifiers, their key sources and the apps they verify for. */
@@ -53,7 +54,9 @@ public class AuthAutoConfiguration {
 	@Bean
 	InstallKeys installKeys(AtlassianProperties atlassian, UpstreamProperties upstream, Clock clock,
 			MeterRegistry meters) {
-		return InstallKeys.create(atlassian.installKeysUrl().toString(), upstream.addressRules(), clock, meters);
+		String url = RegistryFileParser.parseBaseUrl(atlassian.installKeysUrl().toString(), upstream.addressRules(),
+				"infosysta.gateway.atlassian.install-keys-url").toString();
+		return InstallKeys.create(url, upstream.addressRules(), clock, meters);
 	}
 
 	@Bean(destroyMethod = "dispose")
@@ -64,7 +67,9 @@ public class AuthAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	ForgeKeys forgeKeys(AtlassianProperties atlassian, UpstreamProperties upstream, AppCatalog apps, Clock clock,
 			MeterRegistry meters, Scheduler keyRefreshScheduler) {
-		ForgeKeys keys = ForgeKeys.create(atlassian.forgeJwksUrl().toString(), upstream.addressRules(), clock, meters);
+		String url = RegistryFileParser.parseBaseUrl(atlassian.forgeJwksUrl().toString(), upstream.addressRules(),
+				"infosysta.gateway.atlassian.forge-jwks-url").toString();
+		ForgeKeys keys = ForgeKeys.create(url, upstream.addressRules(), clock, meters);
 		if (apps.apps().values().stream().anyMatch(app -> app.forgeAudience() != null)) {
 			keys.startRefreshing(keyRefreshScheduler, Duration.ofMinutes(10));
 		}

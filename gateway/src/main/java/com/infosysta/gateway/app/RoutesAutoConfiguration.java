@@ -17,6 +17,7 @@ import com.infosysta.gateway.auth.SubjectKeys;
 import com.infosysta.gateway.auth.UserCredentialFilter;
 import com.infosysta.gateway.auth.VerificationMetrics;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
+import com.infosysta.gateway.ratelimit.RateLimitFilter;
 import com.infosysta.gateway.tenant.AtlassianProperties;
 import com.infosysta.gateway.tenant.ReloadingTenantRegistry;
 import com.infosysta.gateway.tenant.TenantResolutionFilter;
@@ -30,7 +31,7 @@ import com.infosysta.gateway.upstream.UpstreamRequestFilter;
  * upstream step sets the real target from the registry or the app's configuration.
  */
 @AutoConfiguration(after = { GatewayAutoConfiguration.class, TenantAutoConfiguration.class,
-		AuthAutoConfiguration.class })
+		AuthAutoConfiguration.class, RateLimitAutoConfiguration.class })
 public class RoutesAutoConfiguration {
 
 	static final String JIRA_PREFIX = "/jira/";
@@ -41,7 +42,8 @@ public class RoutesAutoConfiguration {
 	RouteLocator gatewayRoutes(RouteLocatorBuilder routes, ReloadingTenantRegistry registry,
 			AtlassianProperties atlassian, UpstreamProperties upstream, AuthProperties auth, AppCatalog apps,
 			InstallKeys installKeys, ForgeKeys forgeKeys, SubjectKeys subjectKeys, VerificationMetrics metrics,
-			UserCredentialFilter userCredentials, Clock clock, ProblemResponseWriter problems) {
+			UserCredentialFilter userCredentials, RateLimitFilter rateLimits, Clock clock,
+			ProblemResponseWriter problems) {
 		TenantResolutionFilter tenantResolution = new TenantResolutionFilter(JIRA_PREFIX, registry, problems);
 		UpstreamRequestFilter upstreamRequest = new UpstreamRequestFilter(JIRA_PREFIX,
 				atlassian.apiBase(upstream.addressRules()), problems);
@@ -50,10 +52,10 @@ public class RoutesAutoConfiguration {
 		AppUpstreamFilter appUpstream = new AppUpstreamFilter(APPS_PREFIX, clock, problems);
 		return routes.routes()
 			.route("jira", route -> route.path(JIRA_PREFIX + "**")
-				.filters(filters -> filters.filters(tenantResolution, userCredentials, upstreamRequest))
+				.filters(filters -> filters.filters(tenantResolution, userCredentials, rateLimits, upstreamRequest))
 				.uri("no://op"))
 			.route("apps", route -> route.path(APPS_PREFIX + "**")
-				.filters(filters -> filters.filters(appAuthentication, appUpstream))
+				.filters(filters -> filters.filters(appAuthentication, rateLimits, appUpstream))
 				.uri("no://op"))
 			.build();
 	}

@@ -94,6 +94,8 @@ final class AppsIT {
 		registry.add("infosysta.gateway.atlassian.install-keys-url", KEYS::baseUrl);
 		registry.add("infosysta.gateway.atlassian.forge-jwks-url", () -> KEYS.baseUrl() + "/jwks.json");
 		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
+		// Every test runs from 127.0.0.1: the brute-force guard is RateLimitIT's subject, not these tests'.
+		registry.add("infosysta.gateway.rate-limit.failed-auth.burst", () -> "100000");
 		registry.add("management.server.port", () -> "0");
 		registry.add(app + "key", () -> APP_KEY);
 		registry.add(app + "backend-url", () -> UPSTREAM.baseUrl() + "/backend");

@@ -52,6 +52,8 @@ final class RegistryReloadIT {
 		registry.add("infosysta.gateway.upstream.allow-private-addresses", () -> "true");
 		registry.add("management.server.port", () -> "0");
 		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
+		// Every test runs from 127.0.0.1: the brute-force guard is RateLimitIT's subject, not these tests'.
+		registry.add("infosysta.gateway.rate-limit.failed-auth.burst", () -> "100000");
 	}
 
 	@AfterAll
@@ -106,9 +108,11 @@ final class RegistryReloadIT {
 	}
 
 	static String registry(String... ids) {
-		StringBuilder yaml = new StringBuilder("tenants:\n");
+		// A plan far above what the client loop sends: this test is about reloads, not rate limits.
+		StringBuilder yaml = new StringBuilder("plans:\n  open: { tenant: { rate: 100000, burst: 100000 },"
+				+ " subject: { rate: 100000, burst: 100000 } }\ntenants:\n");
 		for (String id : ids) {
-			yaml.append("  - id: ").append(id).append("\n    deployment: server\n    base-url: ")
+			yaml.append("  - id: ").append(id).append("\n    deployment: server\n    plan: open\n    base-url: ")
 				.append(UPSTREAM.baseUrl()).append('\n');
 		}
 		return yaml.toString();
