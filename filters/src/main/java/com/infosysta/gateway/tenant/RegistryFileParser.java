@@ -141,7 +141,8 @@ public final class RegistryFileParser {
 		Map<String, Object> map = where.map(node, "a map with 'rate' and 'burst'");
 		where.onlyFields(map, withInFlight ? TENANT_LIMIT_FIELDS : SUBJECT_LIMIT_FIELDS);
 		Object rateNode = where.required(map, "rate");
-		if (!(rateNode instanceof Number rate) || !(rate.doubleValue() >= 0.001) || !(rate.doubleValue() <= 1_000_000)) {
+		double value = (rateNode instanceof Number number) ? number.doubleValue() : Double.NaN;
+		if (!(value >= 0.001) || !(value <= 1_000_000)) {
 			throw where.field("rate").fail("'" + rateNode + "' is not valid (expected: a number from 0.001 to"
 					+ " 1000000, per second)");
 		}
@@ -150,7 +151,7 @@ public final class RegistryFileParser {
 			throw where.field("burst").fail("'" + burst + "' is not valid (expected: at most 1000000)");
 		}
 		int inFlight = withInFlight ? positiveInt(map.getOrDefault("in-flight", 100), where.field("in-flight")) : 0;
-		return new Plan.Limits(rate.doubleValue(), burst, inFlight);
+		return new Plan.Limits(value, burst, inFlight);
 	}
 
 	private static int positiveInt(Object node, Where where) {
