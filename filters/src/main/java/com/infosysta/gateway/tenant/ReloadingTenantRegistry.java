@@ -47,6 +47,9 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 
 	private volatile Disposable polling;
 
+	private final java.util.List<java.util.function.Consumer<Registry>> listeners =
+			new java.util.concurrent.CopyOnWriteArrayList<>();
+
 	/**
 	 * Loads the file now; a bad file throws {@link RegistryException}, which stops start-up.
 	 */
@@ -77,6 +80,11 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 	public void startPolling(Scheduler scheduler, Duration interval) {
 		long millis = interval.toMillis();
 		this.polling = scheduler.schedulePeriodically(this::poll, millis, millis, TimeUnit.MILLISECONDS);
+	}
+
+	/** Called with every new version after it is in force (e.g. to drop the breakers of removed tenants). */
+	public void onReload(java.util.function.Consumer<Registry> listener) {
+		this.listeners.add(listener);
 	}
 
 	@Override
@@ -113,6 +121,7 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 			this.failedHash = null;
 			this.reloadSuccess.increment();
 			log.info("Registry '{}' reloaded: {} tenants, content hash {}", this.file, next.tenants().size(), hash);
+			this.listeners.forEach(listener -> listener.accept(next));
 		}
 		catch (RuntimeException ex) {
 			if (hash.equals(this.failedHash)) {

@@ -18,6 +18,7 @@ import com.infosysta.gateway.auth.UserCredentialFilter;
 import com.infosysta.gateway.auth.VerificationMetrics;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.ratelimit.RateLimitFilter;
+import com.infosysta.gateway.resilience.ResilienceFilter;
 import com.infosysta.gateway.tenant.AtlassianProperties;
 import com.infosysta.gateway.tenant.ReloadingTenantRegistry;
 import com.infosysta.gateway.tenant.TenantResolutionFilter;
@@ -31,7 +32,7 @@ import com.infosysta.gateway.upstream.UpstreamRequestFilter;
  * upstream step sets the real target from the registry or the app's configuration.
  */
 @AutoConfiguration(after = { GatewayAutoConfiguration.class, TenantAutoConfiguration.class,
-		AuthAutoConfiguration.class, RateLimitAutoConfiguration.class })
+		AuthAutoConfiguration.class, RateLimitAutoConfiguration.class, ResilienceAutoConfiguration.class })
 public class RoutesAutoConfiguration {
 
 	static final String JIRA_PREFIX = "/jira/";
@@ -42,7 +43,7 @@ public class RoutesAutoConfiguration {
 	RouteLocator gatewayRoutes(RouteLocatorBuilder routes, ReloadingTenantRegistry registry,
 			AtlassianProperties atlassian, UpstreamProperties upstream, AuthProperties auth, AppCatalog apps,
 			InstallKeys installKeys, ForgeKeys forgeKeys, SubjectKeys subjectKeys, VerificationMetrics metrics,
-			UserCredentialFilter userCredentials, RateLimitFilter rateLimits, Clock clock,
+			UserCredentialFilter userCredentials, RateLimitFilter rateLimits, ResilienceFilter resilience, Clock clock,
 			ProblemResponseWriter problems) {
 		TenantResolutionFilter tenantResolution = new TenantResolutionFilter(JIRA_PREFIX, registry, problems);
 		UpstreamRequestFilter upstreamRequest = new UpstreamRequestFilter(JIRA_PREFIX,
@@ -52,10 +53,11 @@ public class RoutesAutoConfiguration {
 		AppUpstreamFilter appUpstream = new AppUpstreamFilter(APPS_PREFIX, clock, problems);
 		return routes.routes()
 			.route("jira", route -> route.path(JIRA_PREFIX + "**")
-				.filters(filters -> filters.filters(tenantResolution, userCredentials, rateLimits, upstreamRequest))
+				.filters(filters -> filters.filters(tenantResolution, userCredentials, rateLimits, upstreamRequest,
+						resilience))
 				.uri("no://op"))
 			.route("apps", route -> route.path(APPS_PREFIX + "**")
-				.filters(filters -> filters.filters(appAuthentication, rateLimits, appUpstream))
+				.filters(filters -> filters.filters(appAuthentication, rateLimits, appUpstream, resilience))
 				.uri("no://op"))
 			.build();
 	}

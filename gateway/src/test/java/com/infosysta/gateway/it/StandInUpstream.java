@@ -226,6 +226,12 @@ public final class StandInUpstream implements AutoCloseable {
         m = STATUS.matcher(path);
         if (m.matches()) {
             HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(m.group(1)));
+            // A test can make the answer carry headers: X-Test-Response-Retry-After: 30 -> Retry-After: 30.
+            request.requestHeaders().forEach(header -> {
+                if (header.getKey().regionMatches(true, 0, "X-Test-Response-", 0, 16)) {
+                    response.addHeader(header.getKey().substring(16), header.getValue());
+                }
+            });
             if (status.code() == 204 || status.code() == 304) {
                 // These must not carry a body; Reactor Netty frames them without one.
                 return response.status(status).send();
