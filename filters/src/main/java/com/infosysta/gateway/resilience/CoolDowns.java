@@ -86,7 +86,8 @@ public final class CoolDowns {
 		String retryAfter = headers.getFirst(HttpHeaders.RETRY_AFTER);
 		if (retryAfter != null) {
 			try {
-				return Duration.ofSeconds(Long.parseLong(retryAfter.trim())).toNanos();
+				long seconds = Long.parseLong(retryAfter.trim());
+				return Duration.ofSeconds(Math.min(seconds, 86_400)).toNanos();
 			}
 			catch (NumberFormatException | ArithmeticException notSeconds) {
 				try {

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -143,7 +142,7 @@ public final class ResilienceFilter implements GatewayFilter, Ordered {
 			return this.problems.write(exchange, ProblemType.CIRCUIT_OPEN,
 					"This upstream is failing; calls are paused for a while.");
 		}
-		Bulkhead bulkhead = this.isolation.bulkhead(name, inFlight);
+		InFlightLimit bulkhead = this.isolation.bulkhead(name, inFlight);
 		if (!bulkhead.tryAcquirePermission()) {
 			breaker.releasePermission();
 			this.bulkheadFull.increment();

@@ -5,9 +5,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -21,7 +18,7 @@ public final class UpstreamIsolation {
 
 	private final CircuitBreakerRegistry breakers;
 
-	private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+	private final ConcurrentHashMap<String, InFlightLimit> bulkheads = new ConcurrentHashMap<>();
 
 	private final ConcurrentHashMap<String, Long> openedAt = new ConcurrentHashMap<>();
 
@@ -47,8 +44,9 @@ public final class UpstreamIsolation {
 		return this.breakers;
 	}
 
-	public BulkheadRegistry bulkheads() {
-		return this.bulkheads;
+	/** The bulkheads by upstream name. */
+	public java.util.Map<String, InFlightLimit> bulkheads() {
+		return java.util.Collections.unmodifiableMap(this.bulkheads);
 	}
 
 	public CircuitBreaker breaker(String name) {
@@ -63,15 +61,12 @@ public final class UpstreamIsolation {
 		});
 	}
 
-	/** A bulkhead of {@code maxInFlight} concurrent calls that never queues. */
-	public Bulkhead bulkhead(String name, int maxInFlight) {
-		Bulkhead bulkhead = this.bulkheads.find(name).orElseGet(() -> this.bulkheads.bulkhead(name,
-				BulkheadConfig.custom().maxConcurrentCalls(maxInFlight).maxWaitDuration(Duration.ZERO).build()));
-		if (bulkhead.getBulkheadConfig().getMaxConcurrentCalls() != maxInFlight) {
-			// The tenant's plan changed on reload.
-			bulkhead.changeConfig(BulkheadConfig.from(bulkhead.getBulkheadConfig())
-				.maxConcurrentCalls(maxInFlight)
-				.build());
+	/** A bulkhead of {@code maxInFlight} concurrent calls that never queues; the limit follows the plan. */
+	public InFlightLimit bulkhead(String name, int maxInFlight) {
+		InFlightLimit bulkhead = this.bulkheads.computeIfAbsent(name, key -> new InFlightLimit(key, maxInFlight));
+		if (bulkhead.maxConcurrentCalls() != maxInFlight) {
+			// The tenant's plan changed on reload: calls in flight keep their places, new ones see the new limit.
+			bulkhead.changeLimit(maxInFlight);
 		}
 		return bulkhead;
 	}
@@ -92,11 +87,7 @@ public final class UpstreamIsolation {
 				this.openedAt.remove(breaker.getName());
 			}
 		}
-		for (Bulkhead bulkhead : this.bulkheads.getAllBulkheads()) {
-			if (!names.contains(bulkhead.getName())) {
-				this.bulkheads.remove(bulkhead.getName());
-			}
-		}
+		this.bulkheads.keySet().removeIf(name -> !names.contains(name));
 	}
 
 }

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 
-import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -31,7 +30,6 @@ public class ResilienceAutoConfiguration {
 			AppCatalog apps, MeterRegistry meters) {
 		UpstreamIsolation isolation = new UpstreamIsolation(properties.breaker(), System::nanoTime);
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(isolation.breakers()).bindTo(meters);
-		TaggedBulkheadMetrics.ofBulkheadRegistry(isolation.bulkheads()).bindTo(meters);
 		registry.onReload(next -> isolation.retainOnly(upstreamNames(next, apps)));
 		return isolation;
 	}
