@@ -57,6 +57,7 @@ final class ResilienceIT {
 				  - { id: hanging, deployment: server, base-url: "%1$s", plan: narrow }
 				  - { id: limited, deployment: server, base-url: "%1$s", plan: open }
 				  - { id: healthy, deployment: server, base-url: "%1$s", plan: open }
+				  - { id: flaky, deployment: server, base-url: "%1$s", plan: open }
 				""".formatted(UPSTREAM.baseUrl(), closedPort()));
 		registry.add("infosysta.gateway.registry-file", file::toString);
 		registry.add("infosysta.gateway.upstream.allow-http", () -> "true");
@@ -66,7 +67,7 @@ final class ResilienceIT {
 		registry.add("infosysta.gateway.rate-limit.failed-auth.burst", () -> "100000");
 		registry.add("infosysta.gateway.breaker.window", () -> "4");
 		registry.add("infosysta.gateway.breaker.minimum-calls", () -> "4");
-		registry.add("infosysta.gateway.breaker.open", () -> "30s");
+		registry.add("infosysta.gateway.breaker.open", () -> "2s");
 		registry.add("management.server.port", () -> "0");
 	}
 
@@ -98,8 +99,28 @@ final class ResilienceIT {
 
 		assertThat(open.status()).isEqualTo(503);
 		assertThat(Json.object(open.body())).containsEntry("reason", "circuit-open");
-		assertThat(Long.parseLong(open.header("Retry-After"))).isBetween(1L, 30L);
+		assertThat(Long.parseLong(open.header("Retry-After"))).isBetween(1L, 2L);
 		assertThat(client.get("/jira/healthy/rest/api/2/myself").status()).isEqualTo(200);
+	}
+
+	@Test
+	void opensOnRepeated5xxThenLetsAProbeThroughAndClosesWhenTheUpstreamRecovers() {
+		TestClient client = client("erin");
+		for (int i = 0; i < 4; i++) {
+			assertThat(client.get("/jira/flaky/status/503").status()).isEqualTo(503);
+		}
+		int upstreamCalls = UPSTREAM.count();
+		TestClient.Response open = client.get("/jira/flaky/rest/api/2/myself");
+		assertThat(Json.object(open.body())).containsEntry("reason", "circuit-open");
+		assertThat(UPSTREAM.count()).isEqualTo(upstreamCalls);
+
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> client.get("/jira/flaky/rest/api/2/myself").status() == 200);
+		for (int i = 0; i < 5; i++) {
+			assertThat(client.get("/jira/flaky/rest/api/2/myself").status()).isEqualTo(200);
+		}
 	}
 
 	@Test
