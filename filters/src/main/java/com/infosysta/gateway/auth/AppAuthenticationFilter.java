@@ -151,7 +151,8 @@ public final class AppAuthenticationFilter implements GatewayFilter, Ordered {
 							"This app may not make this Jira call.");
 				}
 				Tenant tenant = verified.tenant();
-				AppCall call = new AppCall(app, toJira, rest, tenant, toJira ? verified.secrets() : null);
+				AppCall call = new AppCall(app, toJira, rest, tenant, toJira ? verified.secrets() : null,
+						verified.contextToken());
 				Principal principal = new Principal(tenant.id(), appId, CredentialKind.CONNECT,
 						this.subjectKeys.of(tenant.id() + ":connect", verified.subject()), verified.clientKey());
 				result = proceed(exchange, chain, new Bound(call, principal), CredentialKind.CONNECT);

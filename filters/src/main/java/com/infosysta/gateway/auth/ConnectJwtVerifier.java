@@ -80,7 +80,7 @@ final class ConnectJwtVerifier {
 		if (!tenant.enabled()) {
 			throw new CredentialException(ProblemType.TENANT_DISABLED, Reason.NOT_ACCEPTED, "This tenant is disabled.");
 		}
-		return new Verified(tenant, secrets, issuer, subject(claims, issuer));
+		return new Verified(tenant, secrets, issuer, subject(claims, issuer), CONTEXT_QSH.equals(qsh));
 	}
 
 	private static boolean signedWithOneOf(SignedJWT jwt, SharedSecrets secrets) {
@@ -112,8 +112,9 @@ final class ConnectJwtVerifier {
 	 * @param secrets that installation's shared secrets
 	 * @param clientKey the token's {@code iss}
 	 * @param subject the account id, or the client key
+	 * @param contextToken the token was a context token ({@code context-qsh}), as a browser holds
 	 */
-	record Verified(Tenant tenant, SharedSecrets secrets, String clientKey, String subject) {
+	record Verified(Tenant tenant, SharedSecrets secrets, String clientKey, String subject, boolean contextToken) {
 	}
 
 	/** A request as a token's {@code qsh} sees it: method, raw path, the base path it is relative to, raw query. */

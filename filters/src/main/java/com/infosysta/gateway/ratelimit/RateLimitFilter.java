@@ -27,7 +27,8 @@ import com.infosysta.gateway.tenant.TenantResolutionFilter;
  * call gets 429 with {@code Retry-After}; every answer on a limited call carries the IETF draft
  * {@code RateLimit-Policy} and {@code RateLimit} fields for the gateway's limits, unless the upstream already
  * sent its own, which stay. Atlassian's own calls to {@code /apps/{app}/…} (webhooks, lifecycle, Forge) are
- * never limited: dropping them would lose events. The store decides how to fail (see {@link RateLimitStore}).
+ * never limited: dropping them would lose events. An app UI's calls (to Jira, or to the backend with a context
+ * token) are. The store decides how to fail (see {@link RateLimitStore}).
  */
 public final class RateLimitFilter implements GatewayFilter, Ordered {
 
@@ -63,7 +64,7 @@ public final class RateLimitFilter implements GatewayFilter, Ordered {
 		AppCall call = exchange.getAttribute(AppCall.ATTRIBUTE);
 		Tenant tenant = exchange.getAttribute(TenantResolutionFilter.TENANT_ATTRIBUTE);
 		Principal principal = exchange.getAttribute(Principal.ATTRIBUTE);
-		if ((call != null && !call.toJira()) || tenant == null) {
+		if ((call != null && !call.isRateLimited()) || tenant == null) {
 			// Atlassian's own calls, and calls of sites not (yet) registered: nothing to charge.
 			return chain.filter(exchange);
 		}

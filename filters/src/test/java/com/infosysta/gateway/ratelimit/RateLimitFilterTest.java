@@ -200,6 +200,22 @@ final class RateLimitFilterTest {
 	}
 
 	@Test
+	void limitsAnAppUisCallsToItsBackendMadeWithAContextToken() {
+		for (int i = 0; i < 2; i++) {
+			MockServerWebExchange exchange = exchange(principal("alice"));
+			exchange.getAttributes().put(AppCall.ATTRIBUTE, new AppCall(APP, false, "/panel", ACME, null, true));
+			StepVerifier.create(this.filter.filter(exchange, this.chain)).verifyComplete();
+			assertThat(status(exchange)).isEqualTo(200);
+		}
+
+		MockServerWebExchange third = exchange(principal("alice"));
+		third.getAttributes().put(AppCall.ATTRIBUTE, new AppCall(APP, false, "/panel", ACME, null, true));
+		StepVerifier.create(this.filter.filter(third, this.chain)).verifyComplete();
+
+		assertThat(status(third)).isEqualTo(429);
+	}
+
+	@Test
 	void subjectsOfOneTenantShareTheTenantsBucket() {
 		assertThat(status(call(principal("alice")))).isEqualTo(200);
 		assertThat(status(call(principal("alice")))).isEqualTo(200);
