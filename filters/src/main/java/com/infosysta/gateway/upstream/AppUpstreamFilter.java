@@ -1,7 +1,5 @@
 package com.infosysta.gateway.upstream;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.Map;
 
@@ -9,7 +7,6 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
@@ -18,7 +15,6 @@ import com.infosysta.gateway.auth.AppCall;
 import com.infosysta.gateway.auth.Principal;
 import com.infosysta.gateway.connect.CanonicalRequest;
 import com.infosysta.gateway.connect.ConnectJwtSigner;
-import com.infosysta.gateway.connect.QueryParameters;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.problem.ProblemType;
 import com.infosysta.gateway.tenant.BaseUrl;
@@ -62,16 +58,12 @@ public final class AppUpstreamFilter implements GatewayFilter, Ordered {
 			return this.problems.write(exchange, ProblemType.CREDENTIAL_MISSING, "The call was not verified.");
 		}
 		ServerHttpRequest request = exchange.getRequest();
-		String query = QueryParameters.without(request.getURI().getRawQuery(), "jwt");
 		BaseUrl base = call.toJira() ? call.tenant().baseUrl() : call.app().backend();
 		String gatewayPath = this.prefix + call.app().id() + (call.toJira() ? "/jira" : "");
-		URI target;
-		try {
-			target = new URI(base + call.restPath() + ((query != null) ? "?" + query : ""));
-		}
-		catch (URISyntaxException ex) {
+		if (!UpstreamTarget.set(exchange, base.toString(), call.restPath(), gatewayPath)) {
 			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, "The query could not be read.");
 		}
+		String query = UpstreamTarget.query(exchange);
 		OutboundCredential credential;
 		if (call.toJira()) {
 			String qsh = CanonicalRequest.queryStringHash(request.getMethod().name(), base.path() + call.restPath(),
@@ -87,9 +79,6 @@ public final class AppUpstreamFilter implements GatewayFilter, Ordered {
 			credential = new OutboundCredential(null, Map.of(BackendIdentitySigner.HEADER_NAME, identity), forge);
 		}
 		exchange.getAttributes().put(OutboundCredential.ATTRIBUTE, credential);
-		exchange.getAttributes().put(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE, base.toString());
-		exchange.getAttributes().put(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE, gatewayPath);
-		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, target);
 		return chain.filter(exchange);
 	}
 

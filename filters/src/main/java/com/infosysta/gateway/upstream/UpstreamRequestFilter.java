@@ -1,20 +1,15 @@
 package com.infosysta.gateway.upstream;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
-import com.infosysta.gateway.connect.QueryParameters;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.problem.ProblemType;
 import com.infosysta.gateway.tenant.BaseUrl;
@@ -69,20 +64,10 @@ public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 		if (tenant == null || restPath == null) {
 			return this.problems.write(exchange, ProblemType.UNKNOWN_TENANT, "The path names no tenant.");
 		}
-		ServerHttpRequest request = exchange.getRequest();
-		String base = base(tenant, request.getHeaders());
-		// A Connect token never travels on, whatever the route (design step 5).
-		String rawQuery = QueryParameters.without(request.getURI().getRawQuery(), "jwt");
-		URI target;
-		try {
-			target = new URI((rawQuery != null) ? base + restPath + '?' + rawQuery : base + restPath);
-		}
-		catch (URISyntaxException ex) {
+		String base = base(tenant, exchange.getRequest().getHeaders());
+		if (!UpstreamTarget.set(exchange, base, restPath, this.routePrefix + tenant.id())) {
 			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, "The query could not be read.");
 		}
-		exchange.getAttributes().put(UPSTREAM_BASE_ATTRIBUTE, base);
-		exchange.getAttributes().put(GATEWAY_PATH_ATTRIBUTE, this.routePrefix + tenant.id());
-		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, target);
 		return chain.filter(exchange);
 	}
 
