@@ -38,10 +38,11 @@ public final class EchoUpstream {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_PORT;
         // A literal address: no name lookup, and never ::1 or a wildcard whatever the JVM prefers.
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
-        HttpServer server = HttpServer.create(new InetSocketAddress(loopback, port), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(loopback, port), 1024);
         // A few threads are plenty for a demo, and bounded so a runaway client cannot exhaust the host.
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(4,
+        // Enough threads for the isolation benchmark's hanging calls (/slow/{ms}) beside the fast ones.
+        ExecutorService pool = Executors.newFixedThreadPool(Integer.getInteger("echo.threads", 4),
                 runnable -> new Thread(runnable, "echo-upstream-" + threads.incrementAndGet()));
         server.setExecutor(pool);
         server.createContext("/", EchoUpstream::handle);
@@ -53,6 +54,14 @@ public final class EchoUpstream {
         try {
             long bodyBytes = drain(exchange.getRequestBody());
             String rawPath = exchange.getRequestURI().getRawPath();
+            if (rawPath != null && rawPath.contains("/slow/")) {
+                // Stands in for a Jira that hangs: answers after the given milliseconds.
+                try {
+                    Thread.sleep(Long.parseLong(rawPath.substring(rawPath.lastIndexOf('/') + 1)));
+                } catch (NumberFormatException | InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String json;
             if (rawPath != null && rawPath.endsWith("/issue/DEMO-1")) {
                 json = DEMO_ISSUE;
