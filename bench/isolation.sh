@@ -55,14 +55,15 @@ troubled=$(measure)
 wait "$a_load" || true
 
 row() {
-  local rps p50 p99
+  local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$2")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$2")
   p50=$(awk '$1=="50%" {print $2}' <<<"$2")
   p99=$(awk '$1=="99%" {print $2}' <<<"$2")
-  printf '| %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99"
+  printf '| %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "${errors:-0}"
 }
-echo "| tenant B | req/s | p50 | p99 |"
-echo "|---|---:|---:|---:|"
+echo "| tenant B | req/s | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
 row "alone" "$alone"
 row "while A's Jira hangs 5 s for each of 200 callers" "$troubled"
 echo

@@ -54,8 +54,10 @@ public final class FailedAuthenticationGuard implements WebFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		String key = "f:" + client;
-		// Taken on entry and given back on success: concurrent guesses cannot all pass one look at the bucket.
-		long left = this.buckets.tryAcquire(key, this.limit);
+		// Looked at on entry, charged on failure. Taking a token per attempt would refuse any address with more
+		// calls in flight than the burst (an office behind one NAT), which is worse than letting one round of
+		// concurrent guesses through.
+		long left = this.buckets.peek(key, this.limit);
 		if (left < 0) {
 			this.metrics.refused(RateLimitStore.Scope.FAILED_AUTH);
 			exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds(-left)));
@@ -64,8 +66,8 @@ public final class FailedAuthenticationGuard implements WebFilter, Ordered {
 		}
 		ServerHttpResponse response = exchange.getResponse();
 		response.beforeCommit(() -> {
-			if (!isFailure(exchange, response.getStatusCode())) {
-				this.buckets.refund(key, this.limit);
+			if (isFailure(exchange, response.getStatusCode())) {
+				this.buckets.tryAcquire(key, this.limit);
 			}
 			return Mono.empty();
 		});

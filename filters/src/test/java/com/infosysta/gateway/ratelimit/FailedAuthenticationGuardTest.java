@@ -65,6 +65,26 @@ final class FailedAuthenticationGuardTest {
 			.count()).isEqualTo(1);
 	}
 
+	/** Regression: taking a token per attempt refused busy addresses (an office behind one NAT) with 429. */
+	@Test
+	void neverRefusesAnAddressForHavingManyCallsInFlight() {
+		java.util.List<reactor.core.Disposable> inFlight = new java.util.ArrayList<>();
+		java.util.List<MockServerWebExchange> exchanges = new java.util.ArrayList<>();
+		for (int i = 0; i < 50; i++) {
+			MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/jira/acme/x"));
+			exchange.getAttributes().put(RequestGuardFilter.CLIENT_ADDRESS_ATTRIBUTE, "198.51.100.7");
+			exchanges.add(exchange);
+			inFlight.add(this.guard.filter(exchange, pending -> {
+				this.chainCalls.incrementAndGet();
+				return reactor.core.publisher.Mono.never();
+			}).subscribe());
+		}
+
+		assertThat(this.chainCalls).hasValue(50);
+		assertThat(exchanges).allMatch(exchange -> exchange.getResponse().getStatusCode() == null);
+		inFlight.forEach(reactor.core.Disposable::dispose);
+	}
+
 	@Test
 	void letsTheAddressTryAgainOnceAFailureHasBeenForgiven() {
 		for (int i = 0; i < 10; i++) {

@@ -298,6 +298,15 @@ final class ProxyIT {
 	}
 
 	@Test
+	void neverPassesOffAnAnswerCutHalfwayAsComplete() {
+		Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> client().get("/jira/bare/cut-mid-body"));
+
+		// The status line had gone out; what cannot be rewritten is cut, so the client sees a broken answer.
+		assertThat(failure).isNotNull();
+		assertThat(UPSTREAM.count()).isEqualTo(1);
+	}
+
+	@Test
 	void answersASlowUpstreamWith504() {
 		assertProblem(client().get("/jira/bare/slow/3000"), 504, "upstream-timeout");
 	}

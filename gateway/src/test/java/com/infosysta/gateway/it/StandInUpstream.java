@@ -223,6 +223,14 @@ public final class StandInUpstream implements AutoCloseable {
         if (path.endsWith("/reset")) {
             return reset(response);
         }
+        if (path.endsWith("/cut-mid-body")) {
+            // Promises 100,000 bytes, sends 1,000, then closes: a Jira that dies halfway through an answer.
+            return response.status(HttpResponseStatus.OK)
+                    .header(HttpHeaderNames.CONTENT_LENGTH, "100000")
+                    .sendByteArray(Mono.just(new byte[1000]))
+                    .then()
+                    .then(reset(response));
+        }
         m = STATUS.matcher(path);
         if (m.matches()) {
             HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(m.group(1)));
