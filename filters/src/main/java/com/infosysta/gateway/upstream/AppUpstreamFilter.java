@@ -60,10 +60,10 @@ public final class AppUpstreamFilter implements GatewayFilter, Ordered {
 		ServerHttpRequest request = exchange.getRequest();
 		BaseUrl base = call.toJira() ? call.tenant().baseUrl() : call.app().backend();
 		String gatewayPath = this.prefix + call.app().id() + (call.toJira() ? "/jira" : "");
-		if (!UpstreamTarget.set(exchange, base.toString(), call.restPath(), gatewayPath)) {
+		String query = UpstreamTarget.query(exchange);
+		if (!UpstreamTarget.set(exchange, base.toString(), call.restPath(), query, gatewayPath)) {
 			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, "The query could not be read.");
 		}
-		String query = UpstreamTarget.query(exchange);
 		OutboundCredential credential;
 		if (call.toJira()) {
 			String qsh = CanonicalRequest.queryStringHash(request.getMethod().name(), base.path() + call.restPath(),

@@ -65,7 +65,8 @@ public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 			return this.problems.write(exchange, ProblemType.UNKNOWN_TENANT, "The path names no tenant.");
 		}
 		String base = base(tenant, exchange.getRequest().getHeaders());
-		if (!UpstreamTarget.set(exchange, base, restPath, this.routePrefix + tenant.id())) {
+		String query = UpstreamTarget.query(exchange);
+		if (!UpstreamTarget.set(exchange, base, restPath, query, this.routePrefix + tenant.id())) {
 			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, "The query could not be read.");
 		}
 		return chain.filter(exchange);

@@ -21,11 +21,11 @@ final class UpstreamTarget {
 	/**
 	 * @param base {@code scheme://host[:port][/context]} from configuration
 	 * @param restPath the client's raw path below the gateway path
+	 * @param query the raw query to send, from {@link #query}, or {@code null}
 	 * @param gatewayPath the gateway's path that corresponds to {@code base}
 	 * @return {@code false} when the query cannot be forwarded as it is
 	 */
-	static boolean set(ServerWebExchange exchange, String base, String restPath, String gatewayPath) {
-		String query = QueryParameters.without(exchange.getRequest().getURI().getRawQuery(), "jwt");
+	static boolean set(ServerWebExchange exchange, String base, String restPath, String query, String gatewayPath) {
 		URI target;
 		try {
 			target = new URI((query != null) ? base + restPath + '?' + query : base + restPath);
