@@ -1,0 +1,35 @@
+package com.infosysta.gateway.it;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The name extraction MetricNamesIT relies on: names in, functions, keywords, labels and variables out. */
+final class PromQlNamesTest {
+
+	@Test
+	void findsSelectorsButNotFunctionsLabelsOrGrafanaVariables() {
+		assertThat(PromQlNames.of("""
+				histogram_quantile(0.99, sum by (le, instance) (rate(infosysta_gateway_overhead_seconds_bucket{
+				  job="infosysta-gateway", tenant=~"$tenant"}[$__rate_interval])))
+				> 0.05 and on (instance)
+				sum without (route) (rate(infosysta_gateway_overhead_seconds_count[5m] offset 1h)) > bool 1e3
+				""")).containsExactly("infosysta_gateway_overhead_seconds_bucket",
+				"infosysta_gateway_overhead_seconds_count");
+	}
+
+	@Test
+	void findsBareNamesAndRecordedNamesWithColons() {
+		assertThat(PromQlNames.of("up{job=\"x\"} == 0 or absent(up)")).containsExactly("up");
+		assertThat(PromQlNames.of("tenant:requests:rate5m / ignoring(status) group_left tenant:all:rate5m"))
+			.containsExactly("tenant:all:rate5m", "tenant:requests:rate5m");
+		assertThat(PromQlNames.of("topk(10, sum by (tenant) (rate(a_total[$__range])))")).containsExactly("a_total");
+	}
+
+	@Test
+	void ignoresWhatIsInsideStrings() {
+		assertThat(PromQlNames.of("label_replace(jvm_memory_used_bytes, \"pool\", \"$1\", \"id\", \"(not_a_metric)\")"))
+			.containsExactly("jvm_memory_used_bytes");
+	}
+
+}
