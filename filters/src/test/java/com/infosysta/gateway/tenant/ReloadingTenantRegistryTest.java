@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -217,6 +218,79 @@ final class ReloadingTenantRegistryTest {
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(this.registry.tenant("beta")).isNotNull());
 		assertThat(reloads("success")).isEqualTo(1);
+	}
+
+	@Test
+	void reloadFailingGaugeIsOneOnlyWhileTheFileHoldsARefusedVersion() throws IOException {
+		Path file = write(ONE_TENANT);
+		this.registry = new ReloadingTenantRegistry(file, this.parser, this.meters);
+		assertThat(failing()).isZero();
+
+		Files.writeString(file, BROKEN);
+		this.registry.poll();
+		assertThat(failing()).isEqualTo(1);
+		this.registry.poll();
+		assertThat(failing()).isEqualTo(1);
+
+		// Back to the version in force: nothing is refused any more.
+		Files.writeString(file, ONE_TENANT);
+		this.registry.poll();
+		assertThat(failing()).isZero();
+
+		Files.writeString(file, BROKEN);
+		this.registry.poll();
+		assertThat(failing()).isEqualTo(1);
+		Files.writeString(file, TWO_TENANTS);
+		this.registry.poll();
+		assertThat(failing()).isZero();
+		assertThat(this.registry.tenant("beta")).isNotNull();
+	}
+
+	@Test
+	void reloadFailingGaugeIsOneWhileTheFileCannotBeRead() throws IOException {
+		Path file = write(ONE_TENANT);
+		this.registry = new ReloadingTenantRegistry(file, this.parser, this.meters);
+
+		Files.delete(file);
+		this.registry.poll();
+		assertThat(failing()).isEqualTo(1);
+
+		Files.writeString(file, ONE_TENANT);
+		this.registry.poll();
+		assertThat(failing()).isZero();
+	}
+
+	@Test
+	void infoGaugeCarriesTheStartOfTheContentHashInForce() throws IOException {
+		Path file = write(ONE_TENANT);
+		this.registry = new ReloadingTenantRegistry(file, this.parser, this.meters);
+		String first = RegistryFileParser.sha256(Files.readAllBytes(file)).substring(0, 12);
+
+		assertThat(infoHashes()).containsExactly(first);
+		assertThat(first).matches("[0-9a-f]{12}");
+		assertThat(this.meters.get("infosysta.gateway.registry.info").tag("hash", first).gauge().value()).isEqualTo(1);
+
+		Files.writeString(file, BROKEN);
+		this.registry.poll();
+		assertThat(infoHashes()).as("a refused version is not in force").containsExactly(first);
+
+		Files.writeString(file, TWO_TENANTS);
+		this.registry.poll();
+		String second = RegistryFileParser.sha256(Files.readAllBytes(file)).substring(0, 12);
+
+		assertThat(second).isNotEqualTo(first);
+		assertThat(infoHashes()).as("one series: the old hash is removed").containsExactly(second);
+		assertThat(this.meters.get("infosysta.gateway.registry.info").gauge().value()).isEqualTo(1);
+	}
+
+	private double failing() {
+		return this.meters.get("infosysta.gateway.registry.reload.failing").gauge().value();
+	}
+
+	private List<String> infoHashes() {
+		return this.meters.find("infosysta.gateway.registry.info").gauges().stream()
+			.map(gauge -> gauge.getId().getTag("hash"))
+			.toList();
 	}
 
 	private Path write(String content) throws IOException {
