@@ -1,5 +1,7 @@
 package com.infosysta.gateway.it;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +26,20 @@ final class PromQlNamesTest {
 		assertThat(PromQlNames.of("tenant:requests:rate5m / ignoring(status) group_left tenant:all:rate5m"))
 			.containsExactly("tenant:all:rate5m", "tenant:requests:rate5m");
 		assertThat(PromQlNames.of("topk(10, sum by (tenant) (rate(a_total[$__range])))")).containsExactly("a_total");
+	}
+
+	@Test
+	void readsTheLabelMatchersOfEachSelector() {
+		assertThat(PromQlNames.selectors("""
+				sum by (tenant) (rate(requests_count{job="infosysta-gateway", status="5xx"}[5m]))
+				/ ignoring (status) sum(rate(requests_count{tenant=~"$tenant",status!~"1xx|2xx"}[5m])) + up
+				""")).containsExactly(
+				new PromQlNames.Selector("requests_count",
+						List.of(new PromQlNames.LabelMatcher("job", "=", "infosysta-gateway"),
+								new PromQlNames.LabelMatcher("status", "=", "5xx"))),
+				new PromQlNames.Selector("requests_count",
+						List.of(new PromQlNames.LabelMatcher("tenant", "=~", "$tenant"),
+								new PromQlNames.LabelMatcher("status", "!~", "1xx|2xx"))));
 	}
 
 	@Test
