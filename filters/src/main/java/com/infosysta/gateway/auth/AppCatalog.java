@@ -16,6 +16,7 @@ import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
 
 import com.infosysta.gateway.tenant.BaseUrl;
+import com.infosysta.gateway.tenant.BrowserOrigins;
 import com.infosysta.gateway.tenant.RegistryFileParser;
 import com.infosysta.gateway.tenant.UpstreamAddressRules;
 
@@ -103,8 +104,15 @@ public final class AppCatalog {
 		for (int i = 0; i < app.contextPaths().size(); i++) {
 			contextPaths.add(pattern(app.contextPaths().get(i), prefix + "context-paths[" + i + "]"));
 		}
+		List<String> corsOrigins;
+		try {
+			corsOrigins = List.copyOf(BrowserOrigins.parse(app.corsOrigins(), rules.allowHttp()));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalArgumentException(prefix + "cors-origins: " + ex.getMessage(), ex);
+		}
 		return new AppDefinition(id, app.key(), backend, backendSecret, publicBaseUrl, forgeAudience,
-				List.copyOf(calls), List.copyOf(contextPaths), app.corsOrigins());
+				List.copyOf(calls), List.copyOf(contextPaths), corsOrigins);
 	}
 
 	private static AppDefinition.JiraCall jiraCall(String entry, String property) {

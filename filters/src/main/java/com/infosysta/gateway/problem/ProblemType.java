@@ -20,6 +20,7 @@ public enum ProblemType {
 	CREDENTIAL_EXPIRED(HttpStatus.UNAUTHORIZED, "credential-expired", "Credential expired"),
 	QSH_MISMATCH(HttpStatus.UNAUTHORIZED, "qsh-mismatch", "Token not issued for this request"),
 	JIRA_CALL_NOT_ALLOWED(HttpStatus.FORBIDDEN, "jira-call-not-allowed", "Jira call not allowed"),
+	CORS_NOT_ALLOWED(HttpStatus.FORBIDDEN, "cors-not-allowed", "Cross-origin call not allowed"),
 	TENANT_DISABLED(HttpStatus.FORBIDDEN, "tenant-disabled", "Tenant disabled"),
 	UNKNOWN_TENANT(HttpStatus.NOT_FOUND, "unknown-tenant", "Unknown tenant"),
 	UNKNOWN_ROUTE(HttpStatus.NOT_FOUND, "unknown-route", "Unknown route"),

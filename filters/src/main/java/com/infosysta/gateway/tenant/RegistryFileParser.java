@@ -50,7 +50,7 @@ public final class RegistryFileParser {
 	private static final Set<String> ROOT_FIELDS = Set.of("plans", "tenants");
 
 	private static final Set<String> TENANT_FIELDS = Set.of("id", "deployment", "base-url", "cloud-id", "accept",
-			"client-key", "apps", "plan", "enabled", "ca-bundle-file");
+			"client-key", "apps", "plan", "enabled", "ca-bundle-file", "cors-origins");
 
 	private static final Set<String> PLAN_FIELDS = Set.of("tenant", "subject");
 
@@ -259,18 +259,41 @@ public final class RegistryFileParser {
 			}
 			enabled = flag;
 		}
-		Path caBundle = null;
+		CaBundle caBundle = null;
 		if (map.get("ca-bundle-file") != null) {
-			caBundle = Path.of(string(map.get("ca-bundle-file"), where.field("ca-bundle-file")));
+			Path file = Path.of(string(map.get("ca-bundle-file"), where.field("ca-bundle-file")));
 			if (deployment != Deployment.SERVER) {
 				throw where.field("ca-bundle-file").fail("is only for server tenants (expected: no private CA for"
 						+ " Jira Cloud)");
 			}
-			if (!Files.isReadable(caBundle)) {
-				throw where.field("ca-bundle-file").fail("'" + caBundle + "' cannot be read");
+			if (!Files.isReadable(file)) {
+				throw where.field("ca-bundle-file").fail("'" + file + "' cannot be read");
+			}
+			try {
+				caBundle = CaBundle.read(file);
+			}
+			catch (IllegalArgumentException ex) {
+				throw where.field("ca-bundle-file").fail(ex.getMessage());
 			}
 		}
-		return new Tenant(id, deployment, baseUrl, cloudId, accept, clientKey, apps, plan, enabled, caBundle);
+		Set<String> corsOrigins = corsOrigins(map.get("cors-origins"), where.field("cors-origins"));
+		return new Tenant(id, deployment, baseUrl, cloudId, accept, clientKey, apps, plan, enabled, caBundle,
+				corsOrigins);
+	}
+
+	private Set<String> corsOrigins(Object node, Where where) {
+		if (node == null) {
+			return Set.of();
+		}
+		if (!(node instanceof List<?> list)) {
+			throw where.fail("is not a list (expected: a list of origins such as https://addin.example.com)");
+		}
+		try {
+			return BrowserOrigins.parse(list, this.rules.allowHttp());
+		}
+		catch (IllegalArgumentException ex) {
+			throw where.fail(ex.getMessage());
+		}
 	}
 
 	/**

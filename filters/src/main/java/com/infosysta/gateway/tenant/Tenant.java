@@ -1,6 +1,5 @@
 package com.infosysta.gateway.tenant;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -18,14 +17,18 @@ import java.util.UUID;
  * @param apps the Connect installations of Infosysta apps on this site, by app id
  * @param plan the rate-limit plan
  * @param enabled {@code false} answers 403 to every call
- * @param caBundleFile a private CA bundle for this tenant alone, or {@code null}
+ * @param caBundle the private CA bundle this tenant's upstream TLS trusts instead of the usual roots, or
+ * {@code null}
+ * @param corsOrigins the browser origins that may call {@code /jira/{tenant}/…} (CORS), as browsers send them
  */
 public record Tenant(String id, Deployment deployment, BaseUrl baseUrl, UUID cloudId, Set<CredentialKind> accept,
-		String clientKey, Map<String, SharedSecrets> apps, Plan plan, boolean enabled, Path caBundleFile) {
+		String clientKey, Map<String, SharedSecrets> apps, Plan plan, boolean enabled, CaBundle caBundle,
+		Set<String> corsOrigins) {
 
 	public Tenant {
 		accept = Set.copyOf(accept);
 		apps = Map.copyOf(apps);
+		corsOrigins = (corsOrigins != null) ? Set.copyOf(corsOrigins) : Set.of();
 	}
 
 	public boolean accepts(CredentialKind kind) {

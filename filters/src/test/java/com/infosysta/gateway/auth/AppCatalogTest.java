@@ -142,6 +142,25 @@ final class AppCatalogTest {
 			.withMessageStartingWith(PREFIX + "context-paths[1]");
 	}
 
+	@Test
+	void keepsCorsOriginsAsBrowsersSendThem() {
+		AuthProperties.App app = new AuthProperties.App("key", null, null, null, null, List.of(), List.of(),
+				List.of("https://Outlook.Example.com:443", "https://addin.example.com:8443"));
+
+		assertThat(catalog(app).app("outlook-to-jira").corsOrigins())
+			.containsExactlyInAnyOrder("https://outlook.example.com", "https://addin.example.com:8443");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "*", "https://*.example.com", "https://addin.example.com/", "null" })
+	void refusesACorsOriginThatIsNotExact(String origin) {
+		AuthProperties.App app = new AuthProperties.App("key", null, null, null, null, List.of(), List.of(),
+				List.of("https://addin.example.com", origin));
+
+		assertThatIllegalArgumentException().isThrownBy(() -> catalog(app))
+			.withMessageStartingWith(PREFIX + "cors-origins: '" + origin + "'");
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "not-a-uuid", "ari:cloud:ecosystem::app/not-a-uuid", "ari:cloud:ecosystem::app/",
 			"1-1-1-1-1", "ari:cloud:ecosystem::app/1-1-1-1-1" })

@@ -10,12 +10,16 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import com.infosysta.gateway.support.TestCertificates;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -43,12 +47,23 @@ final class RegistryFileParserTest {
 	@TempDir
 	Path dir;
 
+	@TempDir
+	static Path certificates;
+
+	/** A real CA certificate in PEM, made once for the class (keytool takes a moment). */
+	static TestCertificates.Authority authority;
+
+	@BeforeAll
+	static void makeAuthority() {
+		authority = new TestCertificates(certificates).authority("registry-test-ca");
+	}
+
 	// --- a valid file ---
 
 	@Test
 	void parsesFullFileIntoTenantsAndPlans() throws IOException {
 		Path secretFile = Files.writeString(this.dir.resolve("google.secret"), FILE_SECRET + "\n");
-		Path caBundle = Files.writeString(this.dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+		Path caBundle = authority.pem();
 		String yaml = """
 				plans:
 				  premium:
@@ -72,6 +87,7 @@ final class RegistryFileParserTest {
 				    accept: [pat]
 				    enabled: false
 				    ca-bundle-file: "%s"
+				    cors-origins: [https://Addin.Globex.example, "https://addin.globex.example:443"]
 				""".formatted(CLOUD_ID, INLINE_SECRET, secretFile, caBundle);
 
 		Registry registry = parse(yaml);
@@ -86,7 +102,7 @@ final class RegistryFileParserTest {
 				new BaseUrl("https", "acme.atlassian.net", -1, ""), UUID.fromString(CLOUD_ID),
 				EnumSet.of(CredentialKind.OAUTH, CredentialKind.BASIC), "8c1f-client-key",
 				Map.of("outlook-to-jira", secrets(INLINE_SECRET), "google-to-jira", secrets(FILE_SECRET)), premium,
-				true, null));
+				true, null, Set.of()));
 		assertThat(acme.apps().get("google-to-jira").secrets()).singleElement()
 			.isEqualTo(FILE_SECRET.getBytes(StandardCharsets.UTF_8));
 		assertThat(registry.tenantByClientKey("8c1f-client-key")).isSameAs(acme);
@@ -94,7 +110,8 @@ final class RegistryFileParserTest {
 		Tenant globex = registry.tenant("globex-2");
 		assertThat(globex).isEqualTo(new Tenant("globex-2", Deployment.SERVER,
 				new BaseUrl("https", "jira.globex.example", 8443, "/jira"), null, EnumSet.of(CredentialKind.PAT), null,
-				Map.of(), Plan.DEFAULT, false, caBundle));
+				Map.of(), Plan.DEFAULT, false, CaBundle.read(caBundle), Set.of("https://addin.globex.example")));
+		assertThat(globex.caBundle().certificates()).containsExactly(authority.certificate());
 		assertThat(globex.baseUrl()).hasToString("https://jira.globex.example:8443/jira");
 		assertThat(globex.accepts(CredentialKind.BASIC)).isFalse();
 	}
@@ -124,7 +141,8 @@ final class RegistryFileParserTest {
 		assertThat(acme.enabled()).isTrue();
 		assertThat(acme.apps()).isEmpty();
 		assertThat(acme.clientKey()).isNull();
-		assertThat(acme.caBundleFile()).isNull();
+		assertThat(acme.caBundle()).isNull();
+		assertThat(acme.corsOrigins()).isEmpty();
 
 		Tenant globex = registry.tenant("globex");
 		assertThat(globex.accept()).containsExactlyInAnyOrder(CredentialKind.BASIC, CredentialKind.PAT);
@@ -646,6 +664,73 @@ final class RegistryFileParserTest {
 				""".formatted(missing)))
 			.isEqualTo("registry file 'registry.yml': tenants[0] (id 'acme'): ca-bundle-file: '" + missing
 					+ "' cannot be read");
+	}
+
+	@Test
+	void refusesCaBundleWithoutCertificates() throws IOException {
+		Path notPem = Files.writeString(this.dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+
+		assertThat(failure(SERVER_TENANT.formatted("https://jira.example.com") + "    ca-bundle-file: \"" + notPem
+				+ "\"\n"))
+			.isEqualTo("registry file 'registry.yml': tenants[0] (id 'acme'): ca-bundle-file: '" + notPem
+					+ "' is not a bundle of X.509 certificates (expected: PEM blocks -----BEGIN CERTIFICATE-----)");
+	}
+
+	@Test
+	void refusesEmptyCaBundle() throws IOException {
+		Path empty = Files.writeString(this.dir.resolve("empty.pem"), "");
+
+		assertThat(failure(SERVER_TENANT.formatted("https://jira.example.com") + "    ca-bundle-file: \"" + empty
+				+ "\"\n"))
+			.isEqualTo("registry file 'registry.yml': tenants[0] (id 'acme'): ca-bundle-file: '" + empty
+					+ "' holds no certificate (expected: PEM blocks -----BEGIN CERTIFICATE-----)");
+	}
+
+	@Test
+	void readsEveryCertificateOfABundleAndItsHash() throws IOException {
+		TestCertificates.Authority second = new TestCertificates(this.dir).authority("second-ca");
+		String pem = TestCertificates.pem(authority.certificate(), second.certificate());
+		Path bundle = Files.writeString(this.dir.resolve("bundle.pem"), pem);
+
+		Tenant tenant = parse(SERVER_TENANT.formatted("https://jira.example.com") + "    ca-bundle-file: \"" + bundle
+				+ "\"\n").tenant("acme");
+
+		assertThat(tenant.caBundle().file()).isEqualTo(bundle);
+		assertThat(tenant.caBundle().certificates()).containsExactly(authority.certificate(), second.certificate());
+		assertThat(tenant.caBundle().sha256()).isEqualTo(RegistryFileParser.sha256(bytes(pem)));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "'*'", "https://*.example.com", "https://addin.example.com/",
+			"https://addin.example.com/path", "null", "addin.example.com", "https://user@addin.example.com",
+			"'https://addin.example.com?x'", "ftp://addin.example.com", "https://addin.example.com:0",
+			"https://addin.example.com:70000", "https://ädd.example.com", "'https://[::1]'", "https://1.2.3",
+			"https://-addin.example.com", "'https://addin.example.com '" })
+	void refusesCorsOriginsThatAreNotExactOrigins(String origin) {
+		assertThat(failure(SERVER_TENANT.formatted("https://jira.example.com") + "    cors-origins: [" + origin
+				+ "]\n"))
+			.startsWith("registry file 'registry.yml': tenants[0] (id 'acme'): cors-origins: '");
+	}
+
+	@Test
+	void refusesCorsOriginsThatAreNotAList() {
+		assertThat(failure(SERVER_TENANT.formatted("https://jira.example.com")
+				+ "    cors-origins: https://addin.example.com\n"))
+			.isEqualTo("registry file 'registry.yml': tenants[0] (id 'acme'): cors-origins: is not a list (expected:"
+					+ " a list of origins such as https://addin.example.com)");
+	}
+
+	@Test
+	void acceptsHttpOriginsOnlyWithAllowHttp() {
+		String yaml = SERVER_TENANT.formatted("https://jira.example.com")
+				+ "    cors-origins: [\"http://localhost:3000\", \"https://127.0.0.1:8443\"]\n";
+
+		assertThat(failure(yaml)).isEqualTo("registry file 'registry.yml': tenants[0] (id 'acme'): cors-origins:"
+				+ " 'http://localhost:3000' is not allowed (expected: an https origin; http needs"
+				+ " infosysta.gateway.upstream.allow-http=true)");
+		Tenant tenant = new RegistryFileParser(new UpstreamAddressRules(true, false)).parse(FILE, bytes(yaml))
+			.tenant("acme");
+		assertThat(tenant.corsOrigins()).containsExactlyInAnyOrder("http://localhost:3000", "https://127.0.0.1:8443");
 	}
 
 	@Test

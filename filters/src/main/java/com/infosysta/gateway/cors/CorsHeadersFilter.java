@@ -1,0 +1,93 @@
+package com.infosysta.gateway.cors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import com.infosysta.gateway.privacy.NoStoreFilter;
+
+/**
+ * The gateway owns CORS: on every answer, proxied or its own, it removes any {@code Access-Control-*} header
+ * (an upstream's included) and, when the request's {@code Origin} may call the route ({@link CorsPolicy}), adds
+ * {@code Access-Control-Allow-Origin} with that exact origin, the headers a script may read
+ * ({@code X-Request-Id}, {@code Retry-After}, the rate-limit fields) and {@code Vary: Origin}. Any other origin
+ * gets no CORS header at all. Preflights are answered by {@link CorsPreflightFilter}.
+ * <p>
+ * Runs right after the privacy filter, before the guard, so that the guard's and the brute-force guard's own
+ * answers (400, 405, 429 with {@code Retry-After}) are readable by an allowed browser script too. Fails closed:
+ * without a match nothing is added.
+ */
+public final class CorsHeadersFilter implements WebFilter, Ordered {
+
+	public static final int ORDER = NoStoreFilter.ORDER + 5;
+
+	private static final String PREFIX = "access-control-";
+
+	private final CorsPolicy policy;
+
+	public CorsHeadersFilter(CorsPolicy policy) {
+		this.policy = policy;
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		// Decided on entry, against the registry version in force when the request arrived.
+		String origin = this.policy.allowedOrigin(exchange.getRequest());
+		ServerHttpResponse response = exchange.getResponse();
+		response.beforeCommit(() -> {
+			if (exchange.getAttribute(CorsPolicy.PREFLIGHT_ANSWERED_ATTRIBUTE) == null) {
+				apply(response.getHeaders(), origin);
+			}
+			return Mono.empty();
+		});
+		return chain.filter(exchange);
+	}
+
+	private void apply(HttpHeaders headers, String origin) {
+		List<String> foreign = new ArrayList<>();
+		for (String name : headers.headerNames()) {
+			if (name.toLowerCase(Locale.ROOT).startsWith(PREFIX)) {
+				foreign.add(name);
+			}
+		}
+		foreign.forEach(headers::remove);
+		if (origin == null) {
+			return;
+		}
+		headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+		headers.set(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, CorsPolicy.EXPOSE_HEADERS);
+		if (this.policy.properties().allowCredentials()) {
+			headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+		}
+		addVary(headers, HttpHeaders.ORIGIN);
+	}
+
+	static void addVary(HttpHeaders headers, String name) {
+		List<String> vary = headers.get(HttpHeaders.VARY);
+		if (vary != null) {
+			for (String line : vary) {
+				for (String value : line.split(",")) {
+					if (value.trim().equalsIgnoreCase(name) || value.trim().equals("*")) {
+						return;
+					}
+				}
+			}
+		}
+		headers.add(HttpHeaders.VARY, name);
+	}
+
+}
