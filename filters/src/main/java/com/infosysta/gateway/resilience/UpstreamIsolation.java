@@ -26,6 +26,9 @@ public final class UpstreamIsolation {
 
 	private final LongSupplier nanoClock;
 
+	private volatile java.util.function.Consumer<InFlightLimit> bulkheadListener = bulkhead -> {
+	};
+
 	public UpstreamIsolation(ResilienceProperties.Breaker breaker, LongSupplier nanoClock) {
 		this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
 			.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -38,6 +41,11 @@ public final class UpstreamIsolation {
 			.build());
 		this.openDuration = breaker.open();
 		this.nanoClock = nanoClock;
+	}
+
+	/** Called once for each bulkhead when it is created (to register its gauges). */
+	public void onBulkheadCreated(java.util.function.Consumer<InFlightLimit> listener) {
+		this.bulkheadListener = listener;
 	}
 
 	public CircuitBreakerRegistry breakers() {
@@ -63,7 +71,14 @@ public final class UpstreamIsolation {
 
 	/** A bulkhead of {@code maxInFlight} concurrent calls that never queues; the limit follows the plan. */
 	public InFlightLimit bulkhead(String name, int maxInFlight) {
-		InFlightLimit bulkhead = this.bulkheads.computeIfAbsent(name, key -> new InFlightLimit(key, maxInFlight));
+		InFlightLimit bulkhead = this.bulkheads.get(name);
+		if (bulkhead == null) {
+			bulkhead = this.bulkheads.computeIfAbsent(name, key -> {
+				InFlightLimit created = new InFlightLimit(key, maxInFlight);
+				this.bulkheadListener.accept(created);
+				return created;
+			});
+		}
 		if (bulkhead.maxConcurrentCalls() != maxInFlight) {
 			// The tenant's plan changed on reload: calls in flight keep their places, new ones see the new limit.
 			bulkhead.changeLimit(maxInFlight);

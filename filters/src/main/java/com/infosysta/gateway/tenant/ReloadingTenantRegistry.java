@@ -45,6 +45,10 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 	/** The last version that failed, so it is logged and counted once, yet retried on every poll. */
 	private volatile String failedHash;
 
+	private final MeterRegistry meters;
+
+	private Gauge hashGauge;
+
 	private volatile Disposable polling;
 
 	private final java.util.List<java.util.function.Consumer<Registry>> listeners =
@@ -70,6 +74,12 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 		Gauge.builder("infosysta.gateway.registry.tenants", this, registry -> registry.current().tenants().size())
 			.description("Tenants in the registry version in force")
 			.register(meters);
+		Gauge.builder("infosysta.gateway.registry.reload.failing", this,
+				registry -> (registry.failedHash == null) ? 0 : 1)
+			.description("1 while the registry file holds a version that was refused (the previous one is in force)")
+			.register(meters);
+		this.meters = meters;
+		this.hashGauge = registerHash(first.contentHash());
 		log.info("Registry '{}' loaded: {} tenants, content hash {}", file, first.tenants().size(),
 				first.contentHash());
 	}
@@ -90,6 +100,17 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 	@Override
 	public Registry current() {
 		return this.current.get();
+	}
+
+	/**
+	 * One series per replica whose {@code hash} label is the start of the content hash in force, so ops can
+	 * see that every replica runs the same registry (and a reload that reached only some).
+	 */
+	private Gauge registerHash(String contentHash) {
+		return Gauge.builder("infosysta.gateway.registry.info", () -> 1)
+			.description("1, labelled with the first 12 hex digits of the registry version in force")
+			.tag("hash", contentHash.substring(0, Math.min(12, contentHash.length())))
+			.register(this.meters);
 	}
 
 	/** Checks the file once; public so tests and an operator-triggered reload need not wait for the timer. */
@@ -120,6 +141,8 @@ public final class ReloadingTenantRegistry implements TenantRegistry, AutoClosea
 			this.appliedHash = hash;
 			this.failedHash = null;
 			this.reloadSuccess.increment();
+			this.meters.remove(this.hashGauge);
+			this.hashGauge = registerHash(hash);
 			log.info("Registry '{}' reloaded: {} tenants, content hash {}", this.file, next.tenants().size(), hash);
 			this.listeners.forEach(listener -> listener.accept(next));
 		}

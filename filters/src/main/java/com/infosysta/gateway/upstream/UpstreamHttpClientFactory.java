@@ -24,14 +24,22 @@ public final class UpstreamHttpClientFactory {
 	}
 
 	public static HttpClient create(UpstreamProperties properties) {
+		return create(properties, null);
+	}
+
+	/** As {@link #create(UpstreamProperties)}, with the pools' gauges registered through {@code poolMeters}. */
+	public static HttpClient create(UpstreamProperties properties, ConnectionProvider.MeterRegistrar poolMeters) {
 		UpstreamAddressRules rules = properties.addressRules();
-		ConnectionProvider pool = ConnectionProvider.builder("upstream")
+		ConnectionProvider.Builder builder = ConnectionProvider.builder("upstream")
 			.maxConnections(properties.maxConnectionsPerHost())
 			.pendingAcquireTimeout(properties.pendingAcquireTimeout())
 			.pendingAcquireMaxCount(properties.maxConnectionsPerHost() * 2)
 			.maxIdleTime(properties.maxIdleTime())
-			.evictInBackground(properties.maxIdleTime().dividedBy(2))
-			.build();
+			.evictInBackground(properties.maxIdleTime().dividedBy(2));
+		if (poolMeters != null) {
+			builder.metrics(true, () -> poolMeters);
+		}
+		ConnectionProvider pool = builder.build();
 		return HttpClient.create(pool)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout())

@@ -9,6 +9,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 import com.infosysta.gateway.guard.RequestGuardFilter;
+import com.infosysta.gateway.observe.CallTimings;
+import com.infosysta.gateway.observe.TraceContext;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 
 /**
@@ -21,7 +23,8 @@ import com.infosysta.gateway.problem.ProblemResponseWriter;
 public final class UpstreamRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 
 	private static final Set<String> DROPPED = Set.of("cookie", "proxy-connection", "x-real-ip",
-			"x-http-method-override", "x-http-method", "x-method-override", "x-request-id");
+			"x-http-method-override", "x-http-method", "x-method-override", "x-request-id", "traceparent",
+			"tracestate");
 
 	private static final String GATEWAY_PREFIX = "x-infosysta-";
 
@@ -55,6 +58,15 @@ public final class UpstreamRequestHeadersFilter implements HttpHeadersFilter, Or
 		if (requestId != null) {
 			filtered.set(RequestGuardFilter.REQUEST_ID_HEADER, requestId);
 		}
+		// The upstream's parent is the gateway's span of the client's trace (or of the trace the gateway started).
+		TraceContext trace = exchange.getAttribute(TraceContext.ATTRIBUTE);
+		if (trace != null) {
+			filtered.set(TraceContext.TRACEPARENT, trace.traceparent());
+			if (trace.traceState() != null) {
+				filtered.set(TraceContext.TRACESTATE, trace.traceState());
+			}
+		}
+		CallTimings.upstreamStarts(exchange);
 		if (credential != null) {
 			// Set last: the client's token is replaced, never forwarded, on routes that sign their own.
 			filtered.remove(HttpHeaders.AUTHORIZATION);

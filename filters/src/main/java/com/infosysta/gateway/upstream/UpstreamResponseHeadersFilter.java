@@ -5,6 +5,8 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
+import com.infosysta.gateway.observe.CallTimings;
+
 
 /**
  * Which response headers reach the client from the upstream: no {@code Set-Cookie}, and a {@code Location}
@@ -26,6 +28,7 @@ public final class UpstreamResponseHeadersFilter implements HttpHeadersFilter, O
 
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		CallTimings.upstreamAnswered(exchange);
 		input.remove(HttpHeaders.SET_COOKIE);
 		String location = input.getFirst(HttpHeaders.LOCATION);
 		String base = exchange.getAttribute(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE);

@@ -19,6 +19,11 @@ public final class NettyAllocatorBlockHoundIntegration implements BlockHoundInte
 		// Lettuce makes a writer wait on a short lock while it reconnects or closes a connection. BlockHound's
 		// error thrown inside that lock would leave it broken and the writer spinning for ever.
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+		// Resilience4j 2 guards a breaker's sliding window with a ReentrantLock held for a few array writes;
+		// two event loops recording on one breaker at the same instant may park for that long. Not I/O.
+		builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics",
+				"record");
+		builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics", "record");
 	}
 
 }

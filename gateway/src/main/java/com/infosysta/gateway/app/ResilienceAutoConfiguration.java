@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -14,6 +15,7 @@ import org.springframework.context.annotation.Bean;
 import com.infosysta.gateway.auth.AppCatalog;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.resilience.CoolDowns;
+import com.infosysta.gateway.resilience.InFlightLimit;
 import com.infosysta.gateway.resilience.ResilienceFilter;
 import com.infosysta.gateway.resilience.ResilienceProperties;
 import com.infosysta.gateway.resilience.UpstreamIsolation;
@@ -30,6 +32,16 @@ public class ResilienceAutoConfiguration {
 			AppCatalog apps, MeterRegistry meters) {
 		UpstreamIsolation isolation = new UpstreamIsolation(properties.breaker(), System::nanoTime);
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(isolation.breakers()).bindTo(meters);
+		isolation.onBulkheadCreated(bulkhead -> {
+			Gauge.builder("infosysta.gateway.bulkhead.available", bulkhead, InFlightLimit::availableConcurrentCalls)
+				.description("Calls an upstream's bulkhead still admits")
+				.tag("name", bulkhead.name())
+				.register(meters);
+			Gauge.builder("infosysta.gateway.bulkhead.max", bulkhead, InFlightLimit::maxConcurrentCalls)
+				.description("Calls in flight an upstream's bulkhead admits at most (the plan's in-flight)")
+				.tag("name", bulkhead.name())
+				.register(meters);
+		});
 		registry.onReload(next -> isolation.retainOnly(upstreamNames(next, apps)));
 		return isolation;
 	}

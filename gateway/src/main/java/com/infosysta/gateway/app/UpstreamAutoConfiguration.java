@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
+import com.infosysta.gateway.upstream.PoolMeters;
 import com.infosysta.gateway.upstream.UpstreamFailureClassifier;
 import com.infosysta.gateway.upstream.UpstreamHttpClientFactory;
 import com.infosysta.gateway.upstream.UpstreamProperties;
@@ -28,7 +29,7 @@ public class UpstreamAutoConfiguration {
 	@Bean
 	HttpClient upstreamHttpClient(UpstreamProperties properties, MeterRegistry meters) {
 		warnAboutUnsafeSettings(properties, meters);
-		return UpstreamHttpClientFactory.create(properties);
+		return UpstreamHttpClientFactory.create(properties, new PoolMeters(meters));
 	}
 
 	@Bean

@@ -15,6 +15,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.Unpooled;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.netty.handler.codec.http.HttpMethod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,8 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -31,15 +35,30 @@ import org.springframework.test.context.DynamicPropertySource;
 import com.infosysta.gateway.app.GatewayApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The privacy promise, checked from the outside: calls carrying planted canary values (a bearer token, a Basic
  * password and user, an e-mail address and JQL in the query, a body, a cookie) pass through the gateway on
  * good and bad paths, and neither the logs (every logger, every level that is on) nor the Prometheus output
- * contain any of them.
+ * contain any of them, nor do the exported spans (sampling everything) or the access log's fields.
  */
-@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(classes = { GatewayApplication.class, PrivacyIT.Spans.class },
+		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 final class PrivacyIT {
+
+	/** Every span the gateway exports (sampling 1.0), held in memory by the test. */
+	static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Spans {
+
+		@Bean
+		SpanExporter spanExporter() {
+			return SPANS;
+		}
+
+	}
 
 	static final StandInUpstream UPSTREAM = StandInUpstream.start();
 
@@ -57,8 +76,11 @@ final class PrivacyIT {
 
 	static final String COOKIE = "canary-cookie-9e8d";
 
+	static final String TRACE_STATE = "canary-state-61c0";
+
 	static final List<String> CANARIES = List.of(BEARER, PASSWORD, USER, EMAIL_IN_QUERY, "canary.query%40example.org",
-			JQL, BODY, COOKIE);
+			JQL, BODY, COOKIE,
+			TRACE_STATE, "/rest/api/2/search", "/status/401");
 
 	static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
 
@@ -83,6 +105,7 @@ final class PrivacyIT {
 		registry.add(TestSecrets.SUBJECT_KEY_PROPERTY, () -> TestSecrets.SUBJECT_KEY_SECRET);
 		registry.add("infosysta.gateway.rate-limit.failed-auth.burst", () -> "100000");
 		registry.add("management.server.port", () -> "0");
+		registry.add("infosysta.gateway.tracing.sampling", () -> "1.0");
 		LOGS.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
 		LOGS.start();
 		((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
@@ -106,7 +129,8 @@ final class PrivacyIT {
 			for (String authorization : List.of(basic, "Bearer " + BEARER, "JWT " + BEARER)) {
 				client.get(path + query, headers -> headers.set("Authorization", authorization)
 					.set("Cookie", "session=" + COOKIE)
-					.set("X-Custom", EMAIL_IN_QUERY));
+					.set("X-Custom", EMAIL_IN_QUERY)
+					.set("tracestate", "vendor=" + TRACE_STATE));
 			}
 		}
 		String answer = HttpClient.create()
@@ -122,6 +146,11 @@ final class PrivacyIT {
 		List<String> lines = new ArrayList<>();
 		for (ILoggingEvent event : LOGS.list) {
 			lines.add(event.getFormattedMessage());
+			// The access log's fields are key-value pairs of the event; the JSON encoder writes them all.
+			if (event.getKeyValuePairs() != null) {
+				lines.add(event.getKeyValuePairs().toString());
+			}
+			lines.add(event.getMDCPropertyMap().toString());
 			if (event.getThrowableProxy() != null) {
 				lines.add(ThrowableProxyUtil.asString(event.getThrowableProxy()));
 			}
@@ -134,6 +163,13 @@ final class PrivacyIT {
 			assertThat(metrics).as("metrics").doesNotContain(canary);
 		}
 		assertThat(metrics).contains("infosysta_gateway_credential_verifications_total");
+		assertThat(lines).as("the access log is captured").anyMatch(line -> line.contains("tenant=") && line.contains("acme") && line.contains("request_id="));
+		await().atMost(Duration.ofSeconds(10)).until(() -> SPANS.getFinishedSpanItems().size() >= 30);
+		String spans = SPANS.getFinishedSpanItems().toString();
+		assertThat(spans).as("spans are exported").contains("infosysta.tenant", "acme");
+		for (String canary : CANARIES) {
+			assertThat(spans).as("exported spans").doesNotContain(canary);
+		}
 	}
 
 }
