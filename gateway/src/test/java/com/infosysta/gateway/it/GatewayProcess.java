@@ -33,14 +33,21 @@ final class GatewayProcess implements AutoCloseable {
 	}
 
 	static GatewayProcess start(List<String> jvmArgs, List<String> appArgs) throws IOException {
+		return start(List.of(), jvmArgs, appArgs, freePort(), freePort());
+	}
+
+	/**
+	 * Starts the jar on the given ports (a restarted replica keeps its load balancer's address), with the JVM run
+	 * under {@code prefix} (for example {@code strace -f …}) when it is not empty.
+	 */
+	static GatewayProcess start(List<String> prefix, List<String> jvmArgs, List<String> appArgs, int port,
+			int managementPort) throws IOException {
 		String jar = System.getProperty("gateway.jar");
 		String root = System.getProperty("repo.root");
 		if (jar == null || root == null) {
 			throw new IllegalStateException("run through Maven's failsafe: gateway.jar and repo.root are not set");
 		}
-		int port = freePort();
-		int managementPort = freePort();
-		List<String> command = new ArrayList<>();
+		List<String> command = new ArrayList<>(prefix);
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(jvmArgs);
 		command.add("-jar");
@@ -83,6 +90,19 @@ final class GatewayProcess implements AutoCloseable {
 		return this.process.isAlive();
 	}
 
+	/** Sends SIGTERM to the gateway's JVM (not to a prefix such as strace, which would only detach). */
+	void terminate() {
+		jvm().destroy();
+	}
+
+	/** The gateway's JVM: the process itself, or the JVM a prefix started. */
+	ProcessHandle jvm() {
+		return this.process.descendants()
+			.filter(child -> child.info().command().map(command -> command.endsWith("/bin/java")).orElse(false))
+			.findFirst()
+			.orElse(this.process.toHandle());
+	}
+
 	String output() {
 		try {
 			return Files.readString(this.output);
@@ -94,6 +114,7 @@ final class GatewayProcess implements AutoCloseable {
 
 	@Override
 	public void close() throws InterruptedException, IOException {
+		this.process.descendants().forEach(ProcessHandle::destroy);
 		this.process.destroy();
 		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 			this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -101,7 +122,7 @@ final class GatewayProcess implements AutoCloseable {
 		Files.deleteIfExists(this.output);
 	}
 
-	private static int freePort() throws IOException {
+	static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}
