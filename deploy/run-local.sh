@@ -10,4 +10,5 @@ java deploy/demo/EchoUpstream.java 18090 &
 upstream_pid=$!
 trap 'kill "$upstream_pid" 2>/dev/null || true' EXIT
 
-java -XX:-UsePerfData -jar gateway/target/infosysta-gateway.jar --spring.profiles.active=local
+# The production JVM flags (config/jvm.options), as in the image.
+java @config/jvm.options -jar gateway/target/infosysta-gateway.jar --spring.profiles.active=local
