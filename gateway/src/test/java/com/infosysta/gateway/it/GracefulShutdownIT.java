@@ -89,6 +89,8 @@ final class GracefulShutdownIT {
 			int exit = gateway.awaitExit(DRAIN.plus(AFTER_DRAIN));
 			long exited = System.nanoTime();
 			assertThat(exit).as("exit status").isIn(0, 143);
+			assertThat(Duration.ofNanos(exited - signalled)).as("from SIGTERM to exit")
+				.isLessThan(DRAIN.plus(AFTER_DRAIN));
 			System.out.printf("after SIGTERM: readiness DOWN %d ms, connections refused %d ms, slow call done %d ms, "
 					+ "download done %d ms, JVM exited %d ms%n", millis(signalled, readinessDown),
 					millis(signalled, refusing), millis(signalled, slowDone), millis(signalled, downloadDone),
