@@ -26,7 +26,8 @@
 #
 # Options (defaults in brackets):
 #   --passes N            run the four targets N times; prints each pass and the medians [1]
-#   --warmup S            warm-up seconds per target [15]
+#   --warmup S            longest warm-up per target, in 10 s rounds that stop once two in a row agree within
+#                         5 % [90; a JVM's JIT needs a minute or more on two slow cores]
 #   --duration S          measured seconds per target [30]
 #   --attachment S        measured seconds on the 1 MiB attachment per target, 0 to skip [8]
 #   --connections N       wrk connections [64]
@@ -36,8 +37,8 @@
 #   --heap SIZE           the gateway's -Xmx when config/jvm.options sets none [256m: what MaxRAMPercentage=50
 #                         gives in a 512 MiB container]
 #   --scg-jvm "FLAGS"     JVM flags for the vanilla SCG [none: JVM defaults]
-#   --profile             record JFR execution samples of the gateway during its measured runs and print the
-#                         hottest frames and packages (adds a little overhead to those runs)
+#   --profile             record the gateway during its measured runs (JFR execution samples, and perf when
+#                         installed) and print the hottest frames and packages (adds some overhead to those runs)
 #   --soak                instead of the table: 10 minutes of the full chain at half its peak rate, with heap
 #                         after GC and direct memory at start and end
 #   --soak-minutes M      soak length [10]
@@ -49,7 +50,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 passes=1
-warmup=15
+warmup=90
 duration=30
 attachment=8
 connections=64
@@ -113,6 +114,7 @@ work=$(mktemp -d /tmp/bench-run.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/tmp" "$work/www/rest/api/3/issue" "$work/www/secure/attachment/10001" "$work/out"
 pids=()
+perf_maps=()
 
 stop_pid() {
 	local pid=$1
@@ -129,6 +131,7 @@ cleanup() {
 	for pid in "${pids[@]}"; do
 		stop_pid "$pid"
 	done
+	rm -f "${perf_maps[@]}"
 	if ((keep)); then
 		echo "kept: $work"
 	else
@@ -394,8 +397,17 @@ measure() {
 	local target=$1 pass=$2 kind=$3 seconds=$4 url=$5 auth=$6
 	local out="$work/out/$target-$kind-$pass.txt"
 	local before after busy_before busy_after upstream_before upstream_after children_before children_after
+	local profiling=0 perf_pid=""
 	if ((profile)) && [[ $kind == json && ($target == full || $target == basic) ]]; then
+		profiling=1
 		jcmd "$target_pid" JFR.start name=bench settings=profile >/dev/null
+		if command -v perf >/dev/null; then
+			# The whole process, kernel and JVM included (JFR sees Java frames only).
+			perf record -q -F 499 -p "$target_pid" -o "$work/out/$target-$pass.perf" -- sleep "$seconds" \
+				>/dev/null 2>&1 &
+			perf_pid=$!
+			pids+=("$perf_pid")
+		fi
 	fi
 	busy_before=$(machine_busy_ticks)
 	upstream_before=$(cpu_ticks "$upstream_pid")
@@ -413,8 +425,14 @@ measure() {
 	local others=$((busy_after - busy_before - (after - before) - (upstream_after - upstream_before) \
 		- (children_after - children_before)))
 	local others_percent=$((others * 100 / (seconds * ticks_per_second * $(nproc))))
-	if ((profile)) && [[ $kind == json && ($target == full || $target == basic) ]]; then
+	if ((profiling)); then
 		jcmd "$target_pid" JFR.stop name=bench filename="$work/out/$target-$pass.jfr" >/dev/null
+		if [[ -n $perf_pid ]]; then
+			wait "$perf_pid" || true
+			forget_pid "$perf_pid"
+			# Names for the JIT's code in perf's report (/tmp/perf-<pid>.map, removed at the end).
+			jcmd "$target_pid" Compiler.perfmap >/dev/null 2>&1 && perf_maps+=("/tmp/perf-$target_pid.map")
+		fi
 	fi
 	python3 - "$out" "$target" "$pass" "$kind" "$((after - before))" "$ticks_per_second" \
 		"$(peak_rss_kib "$target_pid")" "$others_percent" >>"$work/results.tsv" <<'PY'
@@ -441,18 +459,37 @@ print("\t".join(str(v) for v in (run, target, kind, f"{rps:.0f}", f"{p50:.2f}", 
 PY
 }
 
+# Warm-up in 10 s rounds until two rounds in a row agree within 5 %, at most --warmup seconds. A JVM gets at least
+# six rounds: on two slow cores its JIT plateaus for a while and then gains again for a minute or more.
+warm_up() {
+	local target=$1 pass=$2 round=0 previous=0 rate rates="" least=6
+	[[ $target == nginx || $target == direct ]] && least=1
+	while ((round * 10 < warmup)); do
+		round=$((round + 1))
+		wrk_run "$work/out/$target-warmup-$pass-$round.txt" 10 "$target_url" "$auth_header"
+		rate=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/out/$target-warmup-$pass-$round.txt")
+		rates="$rates ${rate:-0}"
+		if ((round >= least && previous > 0)) && (((rate - previous) * 100 / previous < 5)) \
+			&& (((previous - rate) * 100 / previous < 5)); then
+			break
+		fi
+		previous=${rate:-0}
+	done
+	echo "[pass $pass] $target: warm-up req/s per 10 s:$rates" >&2
+	echo "$pass	$target	$((round * 10))	$rates" >>"$work/warmups.tsv"
+}
+
 run_target() {
 	local target=$1 pass=$2
 	echo "[pass $pass] $target: starting" >&2
 	start_target "$target"
 	if [[ $target == direct ]]; then
-		wrk_run "$work/out/direct-warmup-$pass.txt" 2 "$target_url" ""
+		wrk_run "$work/out/direct-warmup-$pass.txt" 3 "$target_url" ""
 		measure direct "$pass" json 5 "$target_url" ""
 		stop_target
 		return 0
 	fi
-	echo "[pass $pass] $target: warm-up ${warmup}s" >&2
-	wrk_run "$work/out/$target-warmup-$pass.txt" "$warmup" "$target_url" "$auth_header"
+	warm_up "$target" "$pass"
 	echo "[pass $pass] $target: measuring ${duration}s" >&2
 	measure "$target" "$pass" json "$duration" "$target_url" "$auth_header"
 	if ((attachment > 0)); then
@@ -548,69 +585,79 @@ PY
 # Aggregates the JFR execution samples of a target: the hottest frames (self), our packages and the libraries
 # (self), and our filters with what they call (inclusive).
 print_profile() {
-	local target=$1 files=("$work"/out/"$target"-*.jfr)
+	local target=$1
+	local files=("$work"/out/"$target"-*.jfr)
 	[[ -f ${files[0]} ]] || return 0
+	local perf_file
+	for perf_file in "$work"/out/"$target"-*.perf; do
+		[[ -f $perf_file ]] || continue
+		echo
+		echo "Where the whole process's CPU goes, $target ($(basename "$perf_file"), perf at 499 Hz):"
+		echo
+		echo '```'
+		perf report -i "$perf_file" --sort dso --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 8
+		echo
+		perf report -i "$perf_file" --sort dso,sym --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 30
+		echo '```'
+	done
 	local requests
 	requests=$(awk -F'\t' -v t="$target" '$2 == t && $3 == "json" {s += $12} END {print s}' "$work/results.tsv")
-	local file
+	local file samples="$work/out/$target-samples.txt"
 	for file in "${files[@]}"; do
-		jfr print --json --stack-depth 96 --events jdk.ExecutionSample "$file"
-	done | python3 - "$target" "$requests" "$(awk -F'\t' -v t="$target" '$2 == t && $3 == "json" {print $9}' \
-		"$work/results.tsv" | sort -n | sed -n '1p')" <<'PY'
-import collections, json, re, sys
-target, requests, cpu = sys.argv[1], int(sys.argv[2] or 0), float(sys.argv[3] or 0)
-text = sys.stdin.read()
-# Several JSON documents (one per file) may follow each other.
-decoder, events, index = json.JSONDecoder(), [], 0
-while index < len(text):
-	while index < len(text) and text[index].isspace():
-		index += 1
-	if index >= len(text):
-		break
-	document, index = decoder.raw_decode(text, index)
-	events.extend(document["recording"]["events"])
-def name(frame):
-	method = frame["method"]
-	return method["type"]["name"] + "." + method["name"]
-def package(frame_name):
-	parts = frame_name.split(".")
-	for depth, prefix in ((4, "com.infosysta.gateway"), (3, "org.springframework"), (3, "io.netty"),
-			(3, "reactor.netty"), (2, "reactor.core"), (2, "com.nimbusds"), (2, "io.micrometer"), (2, "io.github")):
-		if frame_name.startswith(prefix):
-			return ".".join(parts[:depth + (1 if prefix.count('.') >= depth else 0)])
+		jfr print --stack-depth 128 --events jdk.ExecutionSample "$file"
+	done >"$samples"
+	python3 - "$target" "$requests" "$samples" \
+		$(awk -F'\t' -v t="$target" '$2 == t && $3 == "json" {print $9}' "$work/results.tsv") <<'PY'
+import collections, re, statistics, sys
+target, requests, path = sys.argv[1], int(sys.argv[2] or 0), sys.argv[3]
+cpu = statistics.median(float(v) for v in sys.argv[4:]) if sys.argv[4:] else 0
+# jfr print's text: one "stackTrace = [" block per sample, the top frame first, "..." where truncated.
+samples, current = [], None
+for line in open(path):
+	line = line.strip()
+	if line.startswith("stackTrace = ["):
+		current = []
+	elif current is not None and line == "]":
+		if current:
+			samples.append(current)
+		current = None
+	elif current is not None and line != "...":
+		current.append(line.split("(", 1)[0])
+def package(frame):
+	parts = frame.split(".")
+	for depth, prefix in ((4, "com.infosysta.gateway."), (4, "org.springframework.cloud."), (3, "org.springframework."),
+			(3, "io.netty."), (2, "reactor.netty."), (2, "reactor.core."), (2, "com.nimbusds."), (2, "io.micrometer."),
+			(2, "ch.qos."), (2, "io.github."), (2, "java."), (2, "jdk."), (2, "sun.")):
+		if frame.startswith(prefix):
+			return ".".join(parts[:min(depth, len(parts) - 2)])
 	return ".".join(parts[:2])
-self_frames, self_packages, ours = collections.Counter(), collections.Counter(), collections.Counter()
-total = 0
-for event in events:
-	frames = event["values"]["stackTrace"]["frames"] if event["values"].get("stackTrace") else []
-	if not frames:
-		continue
-	total += 1
-	top = name(frames[0])
-	self_frames[top] += 1
-	self_packages[package(top)] += 1
+self_frames, self_packages, inclusive = collections.Counter(), collections.Counter(), collections.Counter()
+for frames in samples:
+	self_frames[frames[0]] += 1
+	self_packages[package(frames[0])] += 1
 	seen = set()
 	for frame in frames:
-		n = name(frame)
-		m = re.match(r"com\.infosysta\.gateway\.([a-z]+)\.([A-Za-z]+)", n)
+		m = re.match(r"(com\.infosysta\.gateway\.[a-z]+\.[A-Za-z]+)|(ch\.qos\.logback\.[a-z]+)"
+			r"|(io\.micrometer\.[a-z]+)|(com\.nimbusds\.[a-z]+)|(org\.springframework\.cloud\.gateway\.[a-z]+)", frame)
 		if m and m.group(0) not in seen:
 			seen.add(m.group(0))
-			ours[m.group(0)] += 1
+			inclusive[m.group(0)] += 1
+total = len(samples)
 if not total:
 	print(f"\n{target}: no execution samples")
 	sys.exit()
-print(f"\nWhere the Java CPU goes, {target} ({total} JFR execution samples over {requests:,} requests; shares are of"
-	f" the Java samples only — GC, JIT and time in the kernel are not in them; µs ≈ share × {cpu:.1f} µs/req):")
+print(f"\nWhere the Java CPU goes, {target}: {total} JFR execution samples (every 10 ms per running thread) over"
+	f" {requests:,} requests. Shares are of the Java samples only: GC, the JIT and time in the kernel are not in"
+	f" them; ≈ µs/req = share × the measured {cpu:.1f} µs/req, an upper bound.")
 print("\nHottest frames (self):\n\n| frame | share | ≈ µs/req |\n|---|---:|---:|")
 for frame, count in self_frames.most_common(25):
 	print(f"| `{frame}` | {100 * count / total:.1f} % | {cpu * count / total:.1f} |")
 print("\nBy package (self):\n\n| package | share | ≈ µs/req |\n|---|---:|---:|")
 for pkg, count in self_packages.most_common(20):
 	print(f"| `{pkg}` | {100 * count / total:.1f} % | {cpu * count / total:.1f} |")
-print("\nThe gateway's own classes (inclusive: the class and everything it calls):\n\n| class | share | ≈ µs/req |\n"
-	"|---|---:|---:|")
-for cls, count in ours.most_common(20):
-	print(f"| `{cls}` | {100 * count / total:.1f} % | {cpu * count / total:.1f} |")
+print("\nInclusive (the class or package and everything it calls):\n\n| code | share | ≈ µs/req |\n|---|---:|---:|")
+for name, count in inclusive.most_common(25):
+	print(f"| `{name}` | {100 * count / total:.1f} % | {cpu * count / total:.1f} |")
 PY
 }
 
@@ -644,8 +691,7 @@ memory_snapshot() {
 run_soak() {
 	echo "soak: starting the gateway (full chain)" >&2
 	start_target soak
-	echo "soak: warm-up ${warmup}s" >&2
-	wrk_run "$work/out/soak-warmup.txt" "$warmup" "$target_url" "$auth_header"
+	warm_up soak 1
 	local rate=$soak_rate
 	if [[ -z $rate ]]; then
 		echo "soak: measuring the peak for ${duration}s" >&2
@@ -714,7 +760,7 @@ Machine: $(nproc) CPUs, $(awk '/^model name/ {$1=$2=$3=""; print; exit}' /proc/c
 $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)
 $(java -version 2>&1 | head -n 1); $(/usr/sbin/nginx -v 2>&1); wrk -t$threads -c$connections
 Gateway JVM: $jvm_note + harness: ${jvm_extra[*]:-nothing}; vanilla SCG JVM: ${scg_jvm:-defaults}
-Per target: warm-up ${warmup}s, measured ${duration}s, attachment ${attachment}s; issue JSON $issue_bytes bytes
+Per target: warm-up until steady (at most ${warmup}s), measured ${duration}s, attachment ${attachment}s; issue JSON $issue_bytes bytes
 INFO
 
 if ((soak)); then
