@@ -326,6 +326,11 @@ start_target() {
 			auth_header="" attachment_auth=""
 			;;
 		full | basic | soak)
+			if ((profile)) && [[ $target != soak ]]; then
+				mkdir -p "$work/jfr"
+				extra+=("-XX:FlightRecorderOptions=repository=$work/jfr"
+					"-XX:StartFlightRecording=name=bench,settings=profile,maxage=10m")
+			fi
 			if [[ $target == soak ]]; then
 				# Native memory tracking counts Netty's direct memory, which the JDK's buffer pools do not see.
 				extra+=(-XX:NativeMemoryTracking=summary)
@@ -400,7 +405,6 @@ measure() {
 	local profiling=0 perf_pid=""
 	if ((profile)) && [[ $kind == json && ($target == full || $target == basic) ]]; then
 		profiling=1
-		jcmd "$target_pid" JFR.start name=bench settings=profile >/dev/null
 		if command -v perf >/dev/null; then
 			# The whole process, kernel and JVM included (JFR sees Java frames only).
 			perf record -q -F 499 -p "$target_pid" -o "$work/out/$target-$pass.perf" -- sleep "$seconds" \
@@ -426,7 +430,8 @@ measure() {
 		- (children_after - children_before)))
 	local others_percent=$((others * 100 / (seconds * ticks_per_second * $(nproc))))
 	if ((profiling)); then
-		jcmd "$target_pid" JFR.stop name=bench filename="$work/out/$target-$pass.jfr" >/dev/null
+		# The recording runs from the JVM's start (starting it later throws the JIT's work away); keep the window.
+		jcmd "$target_pid" JFR.dump name=bench begin="-${seconds}s" filename="$work/out/$target-$pass.jfr" >/dev/null
 		if [[ -n $perf_pid ]]; then
 			wait "$perf_pid" || true
 			forget_pid "$perf_pid"
@@ -595,9 +600,10 @@ print_profile() {
 		echo "Where the whole process's CPU goes, $target ($(basename "$perf_file"), perf at 499 Hz):"
 		echo
 		echo '```'
-		perf report -i "$perf_file" --sort dso --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 8
+		# head closes the pipe early: not a failure.
+		perf report -i "$perf_file" --sort dso --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 8 || true
 		echo
-		perf report -i "$perf_file" --sort dso,sym --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 30
+		perf report -i "$perf_file" --sort dso,sym --stdio 2>/dev/null | grep -vE '^#|^$' | head -n 30 || true
 		echo '```'
 	done
 	local requests
