@@ -92,12 +92,13 @@ import com.infosysta.gateway.upstream.UpstreamResponseHeadersFilter;
  * the filter-chain assembly per request), Netty, and the meters and access log added after it was written.
  * <p>
  * {@code mockExchangeOnly} is the cost of making the mock exchange and completing it, which every other benchmark
- * here pays as well: subtract it. Run with {@code -prof gc} for allocation per request.
+ * here pays as well: subtract it. Run with {@code -prof gc} for allocation per request. The warm-up is long: on two
+ * slow cores the JIT is still at work on the whole chain after ten seconds.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
 @Threads(1)
