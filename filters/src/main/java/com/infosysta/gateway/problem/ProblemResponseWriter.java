@@ -46,7 +46,10 @@ public final class ProblemResponseWriter {
 		return write(exchange, problem.problemType(), problem.detail());
 	}
 
-	static String json(ProblemType type, String detail, String requestId) {
+	/**
+	 * The problem document alone, for answers written below Spring (a request Netty could not decode).
+	 */
+	public static String json(ProblemType type, String detail, String requestId) {
 		StringBuilder json = new StringBuilder(256);
 		json.append("{\"type\":");
 		appendString(json, type.type().toString());
