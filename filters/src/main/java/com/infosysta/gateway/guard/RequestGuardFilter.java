@@ -1,5 +1,7 @@
 package com.infosysta.gateway.guard;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -18,8 +20,8 @@ import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.problem.ProblemType;
 
 /**
- * The first step of every request: give it a request id, then refuse methods and paths the gateway never
- * forwards. Fails closed: a request it cannot judge does not go on.
+ * The first step of every request: give it a request id, then refuse methods, paths and header fields the
+ * gateway never forwards. Fails closed: a request it cannot judge does not go on.
  * <p>
  * The request id is the client's {@code X-Request-Id} when that is a short token of safe characters (so a
  * mobile client can correlate its own logs), otherwise a fresh random one; it is on every answer.
@@ -40,6 +42,10 @@ public final class RequestGuardFilter implements WebFilter, Ordered {
 	private static final String ALLOW = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 	private static final int MAX_REQUEST_ID_LENGTH = 64;
+
+	/** Fields a client may not name as connection options: the credential and what frames the message. */
+	private static final Set<String> END_TO_END_FIELDS = Set.of("authorization", "host", "content-length",
+			"content-type", "content-encoding");
 
 	private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -84,7 +90,36 @@ public final class RequestGuardFilter implements WebFilter, Ordered {
 		if (pathProblem != null) {
 			return this.problems.write(exchange, ProblemType.MALFORMED_PATH, pathProblem);
 		}
+		String headerProblem = headerProblem(request.getHeaders());
+		if (headerProblem != null) {
+			return this.problems.write(exchange, ProblemType.MALFORMED_REQUEST, headerProblem);
+		}
 		return chain.filter(exchange);
+	}
+
+	/**
+	 * Header fields the gateway cannot forward faithfully. More than one {@code Host} is refused (RFC 9112,
+	 * 3.2). A {@code Connection} option naming a field that is meant for every recipient (RFC 9110, 7.6.1) is
+	 * refused rather than obeyed or ignored: obeying would strip the credential the gateway has just checked, or
+	 * the body's framing, on the way upstream; ignoring would forward what the client asked to keep to the first
+	 * hop.
+	 */
+	static String headerProblem(HttpHeaders headers) {
+		List<String> hosts = headers.get(HttpHeaders.HOST);
+		if (hosts != null && (hosts.size() > 1 || hosts.get(0).indexOf(',') >= 0)) {
+			return "The request has more than one Host.";
+		}
+		List<String> connection = headers.get(HttpHeaders.CONNECTION);
+		if (connection != null) {
+			for (String value : connection) {
+				for (String option : value.split(",")) {
+					if (END_TO_END_FIELDS.contains(option.trim().toLowerCase(Locale.ROOT))) {
+						return "The Connection header names a field that is not hop-by-hop.";
+					}
+				}
+			}
+		}
+		return null;
 	}
 
 	static String requestId(String offered) {

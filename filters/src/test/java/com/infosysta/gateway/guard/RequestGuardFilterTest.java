@@ -158,6 +158,43 @@ final class RequestGuardFilterTest {
 		assertThat(second).matches("[0-9a-f]{32}").isNotEqualTo(first);
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "Authorization", "close, authorization", "Content-Length", "HOST", "Content-Type",
+			"keep-alive, Content-Encoding" })
+	void refusesAConnectionOptionNamingAnEndToEndFieldWith400(String connection) {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/jira/acme/x")
+			.header(HttpHeaders.AUTHORIZATION, "Basic dTpw")
+			.header(HttpHeaders.CONNECTION, connection));
+
+		StepVerifier.create(this.filter.filter(exchange, this.chain)).verifyComplete();
+
+		assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(body(exchange).path("reason").asString()).isEqualTo("malformed-request");
+		assertThat(this.chainCalled).isFalse();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "close", "keep-alive", "TE", "X-Foo, close", "Upgrade" })
+	void passesHopByHopConnectionOptions(String connection) {
+		MockServerWebExchange exchange = MockServerWebExchange
+			.from(MockServerHttpRequest.get("/jira/acme/x").header(HttpHeaders.CONNECTION, connection));
+
+		StepVerifier.create(this.filter.filter(exchange, this.chain)).verifyComplete();
+
+		assertThat(this.chainCalled).isTrue();
+	}
+
+	@Test
+	void refusesTwoHostFieldsWith400() {
+		MockServerWebExchange exchange = MockServerWebExchange
+			.from(MockServerHttpRequest.get("/jira/acme/x").header(HttpHeaders.HOST, "a.example", "b.example"));
+
+		StepVerifier.create(this.filter.filter(exchange, this.chain)).verifyComplete();
+
+		assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(this.chainCalled).isFalse();
+	}
+
 	private static JsonNode body(MockServerWebExchange exchange) {
 		String body = exchange.getResponse().getBodyAsString().block();
 		assertThat(body).isNotNull();
