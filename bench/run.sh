@@ -5,9 +5,10 @@
 #
 # Run it under the Maven lock (as above) so that no build shares the two cores while it measures.
 # Needs: gateway/target/infosysta-gateway.jar (mvn -B -DskipTests package), bench/vanilla-scg/target/vanilla-scg.jar
-# (mvn -B -Pbench -pl bench/vanilla-scg package), Debian's nginx and wrk, python3, a JDK (jcmd, jfr).
+# (mvn -B -Pbench -pl bench/vanilla-scg package), Debian's nginx and wrk, python3, a JDK (jcmd, jfr), perf for
+# --profile if present.
 #
-# An nginx upstream (a stand-in Jira) serves a ~2.7 KB issue JSON at /rest/api/3/issue/DEMO-1 and a 1 MiB
+# An nginx upstream (a stand-in Jira) serves a 2.7 KB issue JSON at /rest/api/3/issue/DEMO-1 and a 1 MiB
 # attachment at /secure/attachment/10001/report.bin. Four targets in front of it, one after another, each started
 # for its turn and stopped after it:
 #   nginx   nginx as a reverse proxy with a keep-alive upstream pool (the reference)
@@ -21,11 +22,12 @@
 # over the measured run / requests), peak RSS, and ratios to nginx and to vanilla SCG.
 #
 # The gateway's JVM flags come from config/jvm.options (one flag per line, # comments), plus -Xmx<--heap> when
-# that file sets no -Xmx (it sizes the heap from a container's limit; this box has none). Everything runs from a temporary folder that is removed at the end; every process
-# the harness starts is stopped by its PID, also on Ctrl-C or failure.
+# that file sets no -Xmx (it sizes the heap from a container's limit; this box has none). Everything runs from a
+# temporary folder that is removed at the end; every process the harness starts is stopped by its PID, also on
+# Ctrl-C or failure.
 #
 # Options (defaults in brackets):
-#   --passes N            run the four targets N times; prints each pass and the medians [1]
+#   --passes N            run the targets N times; prints each pass and the medians [1]
 #   --warmup S            longest warm-up per target, in 10 s rounds that stop once two in a row agree within
 #                         5 % [90; a JVM's JIT needs a minute or more on two slow cores]
 #   --duration S          measured seconds per target [30]
@@ -44,7 +46,7 @@
 #   --soak-minutes M      soak length [10]
 #   --soak-rate R         soak requests/s instead of half the measured peak
 #   --port-base P         ports P+1..P+5 on 127.0.0.1 [18300]
-#   --keep                keep the temporary folder (logs, wrk output, JFR files) and print its path
+#   --keep                keep the temporary folder (logs, wrk output, JFR and perf files) and print its path
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -509,7 +511,8 @@ print_tables() {
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 passes = int(sys.argv[2])
-names = {"direct": "upstream alone (no proxy; machine speed)", "nginx": "nginx proxy", "scg": "vanilla SCG", "full": "gateway, full chain (Connect JWT)",
+names = {"direct": "upstream alone (no proxy; machine speed)", "nginx": "nginx proxy", "scg": "vanilla SCG",
+	"full": "gateway, full chain (Connect JWT)",
 	"basic": "gateway, Basic pass-through"}
 order = ["direct", "nginx", "scg", "full", "basic"]
 
@@ -766,7 +769,8 @@ Machine: $(nproc) CPUs, $(awk '/^model name/ {$1=$2=$3=""; print; exit}' /proc/c
 $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)
 $(java -version 2>&1 | head -n 1); $(/usr/sbin/nginx -v 2>&1); wrk -t$threads -c$connections
 Gateway JVM: $jvm_note + harness: ${jvm_extra[*]:-nothing}; vanilla SCG JVM: ${scg_jvm:-defaults}
-Per target: warm-up until steady (at most ${warmup}s), measured ${duration}s, attachment ${attachment}s; issue JSON $issue_bytes bytes
+Per target: warm-up until steady (at most ${warmup}s), measured ${duration}s, attachment ${attachment}s; \
+issue JSON $issue_bytes bytes
 INFO
 
 if ((soak)); then
