@@ -95,7 +95,10 @@ public final class ObservationFilter implements WebFilter, Ordered {
 			.response(new CountingResponse(response, timings))
 			.build();
 		return chain.filter(counted)
-			.onErrorResume(failure -> this.problems.handle(counted, failure))
+			// A failure after the headers went out is passed on as it is (the server closes the connection, and
+			// the problem handler outside logs it once); before that it becomes the problem the client gets.
+			.onErrorResume(failure -> counted.getResponse().isCommitted() ? Mono.error(failure)
+					: this.problems.handle(counted, failure))
 			.doFinally(signal -> finish(counted, timings, trace, signal));
 	}
 

@@ -42,8 +42,15 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
 		if (exchange.getResponse().isCommitted()) {
-			log.warn("Response failed after it was committed [{}]: {}", exchange.getAttribute(
-					ProblemResponseWriter.REQUEST_ID_ATTRIBUTE), failure.getClass().getName());
+			if (clientWentAway(failure)) {
+				// The client closed its connection mid-answer: routine on mobile networks, not a warning.
+				String requestId = exchange.getAttribute(ProblemResponseWriter.REQUEST_ID_ATTRIBUTE);
+				log.debug("Client went away during the answer [{}]", requestId);
+			}
+			else {
+				log.warn("Response failed after it was committed [{}]: {}", exchange.getAttribute(
+						ProblemResponseWriter.REQUEST_ID_ATTRIBUTE), failure.getClass().getName());
+			}
 			return Mono.error(failure);
 		}
 		if (failure instanceof GatewayProblemException problem) {
@@ -59,6 +66,18 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 		}
 		exchange.getResponse().getHeaders().clear();
 		return this.writer.write(exchange, type, detail(type));
+	}
+
+	private static boolean clientWentAway(Throwable failure) {
+		Throwable current = failure;
+		for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+			if (current instanceof reactor.netty.channel.AbortedException
+					|| current instanceof java.nio.channels.ClosedChannelException) {
+				return true;
+			}
+			current = current.getCause();
+		}
+		return false;
 	}
 
 	ProblemType classify(Throwable failure) {

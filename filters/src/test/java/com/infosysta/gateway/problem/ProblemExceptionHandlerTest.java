@@ -130,6 +130,32 @@ final class ProblemExceptionHandlerTest {
 		assertThat(exchange.getResponse().getHeaders().getContentType()).isNull();
 	}
 
+	@Test
+	void aClientThatWentAwayMidAnswerIsNoWarningButAnyOtherCommittedFailureIs() {
+		ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+			.getLogger(ProblemExceptionHandler.class);
+		ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+				new ch.qos.logback.core.read.ListAppender<>();
+		events.start();
+		logger.addAppender(events);
+		try {
+			for (Throwable failure : List.of(new reactor.netty.channel.AbortedException("Connection has been closed"),
+					new IllegalStateException("wrapped", new java.nio.channels.ClosedChannelException()),
+					new IllegalStateException("stream broke"))) {
+				MockServerWebExchange exchange = exchange();
+				StepVerifier.create(exchange.getResponse().setComplete()).verifyComplete();
+				StepVerifier.create(this.handler.handle(exchange, failure)).expectErrorMatches(e -> e == failure)
+					.verify();
+			}
+		}
+		finally {
+			logger.detachAppender(events);
+		}
+		assertThat(events.list).filteredOn(event -> event.getLevel() == ch.qos.logback.classic.Level.WARN)
+			.singleElement()
+			.satisfies(event -> assertThat(event.getFormattedMessage()).contains("IllegalStateException"));
+	}
+
 	private void assertProblem(Throwable failure, HttpStatus status, String reason) {
 		MockServerWebExchange exchange = exchange();
 
