@@ -72,7 +72,7 @@ final class MetricNamesIT {
 				  - { id: acme, deployment: server, base-url: "%s", plan: tiny }
 				  - { id: gone, deployment: server, base-url: "http://127.0.0.1:%d" }
 				""".formatted(upstream.baseUrl(), ResilienceIT.closedPort()));
-		gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
+		gateway = new SpringApplicationBuilder(GatewayApplication.class, OwnReactorResources.class).run("--server.port=0",
 				"--management.server.port=0", "--infosysta.gateway.registry-file=" + registry,
 				"--infosysta.gateway.upstream.allow-http=true",
 				"--infosysta.gateway.upstream.allow-private-addresses=true",

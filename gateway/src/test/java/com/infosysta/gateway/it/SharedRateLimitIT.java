@@ -62,7 +62,7 @@ final class SharedRateLimitIT {
 				    plan: shared
 				""".formatted(RATE, BURST, upstream.baseUrl()));
 		for (int i = 0; i < 2; i++) {
-			replicas.add(new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
+			replicas.add(new SpringApplicationBuilder(GatewayApplication.class, OwnReactorResources.class).run("--server.port=0",
 					"--management.server.port=0", "--infosysta.gateway.registry-file=" + registry,
 					"--infosysta.gateway.upstream.allow-http=true",
 					"--infosysta.gateway.upstream.allow-private-addresses=true",

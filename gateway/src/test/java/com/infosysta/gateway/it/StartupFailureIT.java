@@ -80,7 +80,7 @@ final class StartupFailureIT {
 		Path file = this.dir.resolve("registry.yml");
 		Files.writeString(file, "tenants: []\n");
 
-		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(GatewayApplication.class)
+		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(GatewayApplication.class, OwnReactorResources.class)
 			.run("--server.port=0", "--management.server.port=0", "--infosysta.gateway.registry-file=" + file)
 			.close());
 
@@ -135,7 +135,7 @@ final class StartupFailureIT {
 				"--" + TestSecrets.SUBJECT_KEY_PROPERTY + "=" + TestSecrets.SUBJECT_KEY_SECRET));
 		args.addAll(extraArgs);
 		Throwable failure = catchThrowable(() -> {
-			ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
+			ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class, OwnReactorResources.class)
 				.run(args.toArray(String[]::new));
 			context.close();
 		});
