@@ -135,7 +135,8 @@ public final class ForgeKeys implements AutoCloseable {
 			})
 			.onErrorMap(ex -> !(ex instanceof KeyFetcher.KeyFetchException),
 					ex -> new KeyFetcher.KeyFetchException(ex.getClass().getSimpleName()))
-			.doFinally(signal -> this.inFlight.set(null))
+			// Cleared before the result reaches the callers: a caller that got an answer never reuses this fetch.
+			.doOnTerminate(() -> this.inFlight.set(null))
 			.cache();
 		if (this.inFlight.compareAndSet(null, fetch)) {
 			return fetch;

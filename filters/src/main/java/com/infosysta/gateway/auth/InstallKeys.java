@@ -118,7 +118,8 @@ public final class InstallKeys {
 			}
 			this.fetchSuccess.increment();
 		}).onErrorMap(ex -> !(ex instanceof CredentialException), this::unavailable)
-			.doFinally(signal -> this.inFlight.remove(kid))
+			// Cleared before the result reaches the callers: a caller that got an answer never reuses this fetch.
+			.doOnTerminate(() -> this.inFlight.remove(kid))
 			.cache();
 		Mono<RSAPublicKey> other = this.inFlight.putIfAbsent(kid, fetch);
 		return (other != null) ? other : fetch;
