@@ -167,7 +167,6 @@ final class ObservabilityIT {
 		assertThat(series).containsKey("infosysta_gateway_upstream_connections{state=\"idle\"}");
 		assertThat(series).containsKey("infosysta_gateway_netty_memory_bytes{type=\"direct\"}");
 		assertThat(series.keySet()).anyMatch(key -> key.startsWith("jvm_memory_used_bytes{"));
-		assertThat(series.keySet()).anyMatch(key -> key.startsWith("jvm_gc_pause_seconds_count"));
 		assertThat(series).containsKey("process_cpu_usage");
 		// Spring's own per-request meter is off: the gateway's replaces it.
 		assertThat(scrape).doesNotContain("http_server_requests_seconds");
@@ -183,6 +182,8 @@ final class ObservabilityIT {
 		TreeSet<String> after = new TreeSet<>(series(scrape()).keySet());
 		TreeSet<String> added = new TreeSet<>(after);
 		added.removeAll(before);
+		// The JVM's own series appear with its events (a first GC of some kind), not with the traffic's variety.
+		added.removeIf(key -> key.startsWith("jvm_"));
 		assertThat(added).as("series added by 10,000 distinct users and paths").isEmpty();
 		assertThat(series(scrape())).hasEntrySatisfying(
 				"infosysta_gateway_requests_seconds_count{method=\"GET\",route=\"jira\",status=\"2xx\",tenant=\"acme\"}",
