@@ -82,7 +82,7 @@ public final class ObservationFilter implements WebFilter, Ordered {
 		ServerHttpRequest request = exchange.getRequest();
 		HttpHeaders headers = request.getHeaders();
 		Tracing.Call trace = this.tracing.start(headers.getFirst(TraceContext.TRACEPARENT),
-				headers.getFirst(TraceContext.TRACESTATE), epochNanos());
+				headers.getFirst(TraceContext.TRACESTATE), spanNanos());
 		exchange.getAttributes().put(CallTimings.ATTRIBUTE, timings);
 		exchange.getAttributes().put(TraceContext.ATTRIBUTE, trace.context());
 		ServerHttpResponse response = exchange.getResponse();
@@ -153,7 +153,7 @@ public final class ObservationFilter implements WebFilter, Ordered {
 				.log();
 		}
 		trace.end(RequestMetrics.routeName(route), tenantId, RequestMetrics.methodName(method), status, reason,
-				requestId, epochNanos());
+				requestId, spanNanos());
 	}
 
 	private static String outcome(SignalType signal, boolean committed) {
@@ -168,6 +168,11 @@ public final class ObservationFilter implements WebFilter, Ordered {
 
 	private static double millis(long nanos) {
 		return Math.round(nanos / 1_000.0) / 1_000.0;
+	}
+
+	/** A span's wall-clock time; the clock is read only when spans are exported. */
+	private long spanNanos() {
+		return this.tracing.exporting() ? epochNanos() : 0L;
 	}
 
 	private long epochNanos() {
