@@ -144,7 +144,12 @@ final class PrivacyIT {
 		client.send(HttpMethod.TRACE, "/jira/acme/x" + query, headers -> headers.set("Authorization", basic));
 
 		List<String> lines = new ArrayList<>();
-		for (ILoggingEvent event : LOGS.list) {
+		// Event loops still append (access-log lines of calls just answered): copy under the appender's lock.
+		List<ILoggingEvent> events;
+		synchronized (LOGS) {
+			events = new ArrayList<>(LOGS.list);
+		}
+		for (ILoggingEvent event : events) {
 			lines.add(event.getFormattedMessage());
 			// The access log's fields are key-value pairs of the event; the JSON encoder writes them all.
 			if (event.getKeyValuePairs() != null) {
