@@ -3,6 +3,7 @@ package com.infosysta.gateway.app;
 import java.time.Clock;
 import java.util.HashSet;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,9 +15,11 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
+import com.infosysta.gateway.observe.LogEventMeter;
 import com.infosysta.gateway.observe.ObservabilityProperties;
 import com.infosysta.gateway.observe.ObservationFilter;
 import com.infosysta.gateway.observe.RequestMetrics;
@@ -49,6 +52,13 @@ public class ObservabilityAutoConfiguration {
 		log.info("Exporting spans over OTLP (sampling {} of new traces)", settings.sampling());
 		return Tracing.exporting(settings.sampling(), exporter,
 				environment.getProperty("spring.application.name", "infosysta-gateway"));
+	}
+
+	/** Log events by level, counted by an appender rather than Micrometer's turbo filter (see the class). */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnClass(LoggerContext.class)
+	LogEventMeter logEventMeter() {
+		return new LogEventMeter((LoggerContext) LoggerFactory.getILoggerFactory());
 	}
 
 	@Bean
