@@ -330,7 +330,8 @@ start_target() {
 		full | basic | soak)
 			if ((profile)) && [[ $target != soak ]]; then
 				mkdir -p "$work/jfr"
-				extra+=("-XX:FlightRecorderOptions=repository=$work/jfr"
+				# Reactor's stacks are deep: 64 frames (JFR's default) would cut off the filters that called them.
+				extra+=("-XX:FlightRecorderOptions=repository=$work/jfr,stackdepth=256"
 					"-XX:StartFlightRecording=name=bench,settings=profile,maxage=10m")
 			fi
 			if [[ $target == soak ]]; then
@@ -613,7 +614,7 @@ print_profile() {
 	requests=$(awk -F'\t' -v t="$target" '$2 == t && $3 == "json" {s += $12} END {print s}' "$work/results.tsv")
 	local file samples="$work/out/$target-samples.txt"
 	for file in "${files[@]}"; do
-		jfr print --stack-depth 128 --events jdk.ExecutionSample "$file"
+		jfr print --stack-depth 256 --events jdk.ExecutionSample "$file"
 	done >"$samples"
 	python3 - "$target" "$requests" "$samples" \
 		$(awk -F'\t' -v t="$target" '$2 == t && $3 == "json" {print $9}' "$work/results.tsv") <<'PY'
