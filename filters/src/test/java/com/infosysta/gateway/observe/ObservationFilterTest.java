@@ -17,6 +17,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +32,7 @@ import reactor.test.StepVerifier;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -43,8 +45,7 @@ import com.infosysta.gateway.problem.ProblemResponseWriter;
 import com.infosysta.gateway.problem.ProblemType;
 import com.infosysta.gateway.tenant.Tenant;
 import com.infosysta.gateway.tenant.TenantResolutionFilter;
-import com.infosysta.gateway.upstream.UpstreamRequestHeadersFilter;
-import com.infosysta.gateway.upstream.UpstreamResponseHeadersFilter;
+import com.infosysta.gateway.upstream.UpstreamHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -402,12 +403,13 @@ final class ObservationFilterTest {
 
 	/** What the routing filter does before it connects: the real request header filter builds the headers. */
 	private void callUpstream(ServerWebExchange exchange) {
-		this.sentUpstream = new UpstreamRequestHeadersFilter().filter(exchange.getRequest().getHeaders(), exchange);
+		this.sentUpstream = new HttpHeaders(new Netty4HeadersAdapter(
+				UpstreamHeaders.forUpstream(exchange.getRequest().getHeaders(), exchange)));
 	}
 
 	/** What the routing filter does when the upstream's headers arrive. */
 	private static void upstreamAnswers(ServerWebExchange exchange) {
-		new UpstreamResponseHeadersFilter().filter(new HttpHeaders(), exchange);
+		UpstreamHeaders.toClient(new DefaultHttpHeaders(), new HttpHeaders(), exchange);
 	}
 
 	private static Mono<Void> answer(ServerWebExchange exchange, HttpStatus status, String... parts) {

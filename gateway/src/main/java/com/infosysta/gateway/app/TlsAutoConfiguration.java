@@ -1,15 +1,11 @@
 package com.infosysta.gateway.app;
 
-import java.util.List;
-
 import reactor.netty.http.client.HttpClient;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
-import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.annotation.Bean;
 
 import com.infosysta.gateway.tenant.ReloadingTenantRegistry;
@@ -17,8 +13,8 @@ import com.infosysta.gateway.tls.HstsProperties;
 import com.infosysta.gateway.tls.ServerTlsCustomizer;
 import com.infosysta.gateway.tls.StrictTransportSecurityFilter;
 import com.infosysta.gateway.upstream.TenantHttpClients;
-import com.infosysta.gateway.upstream.TenantTlsRoutingFilter;
 import com.infosysta.gateway.upstream.UpstreamProperties;
+import com.infosysta.gateway.upstream.UpstreamRoutingFilter;
 
 /**
  * TLS on both sides: the public server's checks and HSTS ({@code server.ssl.*} and Spring SSL bundles configure
@@ -49,10 +45,9 @@ public class TlsAutoConfiguration {
 	}
 
 	@Bean
-	TenantTlsRoutingFilter tenantTlsRoutingFilter(HttpClient upstreamHttpClient,
-			ObjectProvider<List<HttpHeadersFilter>> headersFilters, HttpClientProperties properties,
+	UpstreamRoutingFilter upstreamRoutingFilter(HttpClient upstreamHttpClient, HttpClientProperties properties,
 			TenantHttpClients clients) {
-		return new TenantTlsRoutingFilter(upstreamHttpClient, headersFilters, properties, clients);
+		return new UpstreamRoutingFilter(upstreamHttpClient, properties, clients);
 	}
 
 }

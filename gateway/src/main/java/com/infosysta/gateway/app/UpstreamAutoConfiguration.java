@@ -14,8 +14,6 @@ import com.infosysta.gateway.upstream.PoolMeters;
 import com.infosysta.gateway.upstream.UpstreamFailureClassifier;
 import com.infosysta.gateway.upstream.UpstreamHttpClientFactory;
 import com.infosysta.gateway.upstream.UpstreamProperties;
-import com.infosysta.gateway.upstream.UpstreamRequestHeadersFilter;
-import com.infosysta.gateway.upstream.UpstreamResponseHeadersFilter;
 
 /**
  * The upstream HTTP client (replacing Spring Cloud Gateway's, whose pool and timeouts are not ours), the
@@ -35,16 +33,6 @@ public class UpstreamAutoConfiguration {
 	@Bean
 	UpstreamFailureClassifier upstreamFailureClassifier() {
 		return new UpstreamFailureClassifier();
-	}
-
-	@Bean
-	UpstreamRequestHeadersFilter upstreamRequestHeadersFilter() {
-		return new UpstreamRequestHeadersFilter();
-	}
-
-	@Bean
-	UpstreamResponseHeadersFilter upstreamResponseHeadersFilter() {
-		return new UpstreamResponseHeadersFilter();
 	}
 
 	private static void warnAboutUnsafeSettings(UpstreamProperties properties, MeterRegistry meters) {

@@ -12,7 +12,7 @@ import com.infosysta.gateway.tenant.UpstreamAddressRules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-final class TenantTlsRoutingFilterTest {
+final class UpstreamRoutingFilterTest {
 
 	private static final Tenant TENANT = new RegistryFileParser(UpstreamAddressRules.STRICT)
 		.parse("registry.yml", """
@@ -29,7 +29,7 @@ final class TenantTlsRoutingFilterTest {
 			"http://jira.acme.example/jira/x, false", "https://api.atlassian.com/ex/jira/x, false",
 			"https://jira.acme.example.evil.example/jira/x, false", "https://backend.infosysta.example/x, false" })
 	void usesTheTenantsClientOnlyForItsOwnHost(String target, boolean own) {
-		assertThat(TenantTlsRoutingFilter.isTenantsOwnHost(URI.create(target), TENANT)).isEqualTo(own);
+		assertThat(UpstreamRoutingFilter.isTenantsOwnHost(URI.create(target), TENANT)).isEqualTo(own);
 	}
 
 }
