@@ -6,6 +6,7 @@ import java.util.Map;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -68,7 +69,8 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
 		HttpHeaders headers = request.getHeaders();
-		if (headerCount(headers) > this.maxHeaderCount) {
+		HttpServerRequest server = nettyRequest(request);
+		if (headerCount(server, headers) > this.maxHeaderCount) {
 			close(exchange.getResponse());
 			return this.problems.write(exchange, ProblemType.HEADERS_TOO_LARGE,
 					"The request has more header fields than the gateway accepts.");
@@ -79,7 +81,7 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 			close(exchange.getResponse());
 			return this.problems.write(exchange, ProblemType.BODY_TOO_LARGE, TOO_LARGE_DETAIL);
 		}
-		if (declared == 0) {
+		if (declared == 0 || (declared < 0 && hasNoBody(server, headers))) {
 			return chain.filter(exchange);
 		}
 		ServerWebExchange counted = exchange.mutate().request(new CountedBody(request, cap)).build();
@@ -103,7 +105,25 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 		return this.maxBodySize;
 	}
 
-	private static int headerCount(HttpHeaders headers) {
+	/** The server's own request, when the gateway runs on Reactor Netty (not in unit tests on mock requests). */
+	private static HttpServerRequest nettyRequest(ServerHttpRequest request) {
+		try {
+			Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+			return (nativeRequest instanceof HttpServerRequest server) ? server : null;
+		}
+		catch (IllegalArgumentException | IllegalStateException notFound) {
+			return null;
+		}
+	}
+
+	/**
+	 * Header field lines, as received. Netty keeps one entry per line and counts them as it goes; Spring's view
+	 * would first merge the names case-insensitively into a new set, on every call.
+	 */
+	private static int headerCount(HttpServerRequest server, HttpHeaders headers) {
+		if (server != null) {
+			return server.requestHeaders().size();
+		}
 		int count = 0;
 		for (Map.Entry<String, List<String>> header : headers.headerSet()) {
 			count += header.getValue().size();
@@ -112,6 +132,15 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 	}
 
 	/** The rest of an over-long body is never read, so the connection cannot carry another request. */
+	/**
+	 * An HTTP/1.x request with neither {@code Content-Length} nor {@code Transfer-Encoding} has no body (RFC 9112,
+	 * 6.3), so there is nothing to count. HTTP/2 frames a body without either, so it is always counted there.
+	 */
+	private static boolean hasNoBody(HttpServerRequest server, HttpHeaders headers) {
+		return server != null && server.version().majorVersion() == 1
+				&& !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+	}
+
 	private static void close(ServerHttpResponse response) {
 		response.getHeaders().set(HttpHeaders.CONNECTION, "close");
 	}
