@@ -108,11 +108,7 @@ public final class RateLimitFilter implements GatewayFilter, Ordered {
 
 	private static void addHeaders(ServerHttpResponse response, PlanLimits limits, RateLimitStore.Decision decision,
 			boolean withSubject) {
-		String policy = "\"tenant\";q=" + limits.tenant().burst() + ";w=" + limits.tenant().windowSeconds();
-		if (withSubject) {
-			policy += ", \"subject\";q=" + limits.subject().burst() + ";w=" + limits.subject().windowSeconds();
-		}
-		String policyField = policy;
+		String policyField = withSubject ? limits.policyWithSubject() : limits.tenantPolicy();
 		boolean subjectCloser = withSubject && (decision.refusedBy() == RateLimitStore.Scope.SUBJECT
 				|| (decision.refusedBy() == null && decision.subjectRemaining() < decision.tenantRemaining()));
 		String state = subjectCloser
@@ -133,7 +129,18 @@ public final class RateLimitFilter implements GatewayFilter, Ordered {
 		return (nanos + 999_999_999L) / 1_000_000_000L;
 	}
 
-	private record PlanLimits(Limit tenant, Limit subject) {
+	/** A plan's limits and its {@code RateLimit-Policy} values, built once per plan rather than per call. */
+	private record PlanLimits(Limit tenant, Limit subject, String tenantPolicy, String policyWithSubject) {
+
+		PlanLimits(Limit tenant, Limit subject) {
+			this(tenant, subject, policy("tenant", tenant),
+					policy("tenant", tenant) + ", " + policy("subject", subject));
+		}
+
+		private static String policy(String name, Limit limit) {
+			return "\"" + name + "\";q=" + limit.burst() + ";w=" + limit.windowSeconds();
+		}
+
 	}
 
 }
