@@ -1,5 +1,6 @@
 package com.infosysta.gateway.connect;
 
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -21,9 +22,23 @@ public final class ConnectJwtSigner {
 	/** Atlassian allows at most three minutes. */
 	public static final Duration MAX_LIFETIME = Duration.ofSeconds(180);
 
-	private static final JWSHeader HEADER = new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build();
+	/**
+	 * {@code {"typ":"JWT","alg":"HS256"}}, parsed back from its own encoding: a header Nimbus has parsed keeps its
+	 * encoded form, where a built one is written out as JSON again for every token signed.
+	 */
+	public static final JWSHeader HS256_JWT_HEADER = encodedOnce(
+			new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build());
 
 	private ConnectJwtSigner() {
+	}
+
+	private static JWSHeader encodedOnce(JWSHeader header) {
+		try {
+			return JWSHeader.parse(header.toBase64URL());
+		}
+		catch (ParseException ex) {
+			throw new IllegalStateException("Nimbus could not read its own header back", ex);
+		}
 	}
 
 	/**
@@ -42,7 +57,7 @@ public final class ConnectJwtSigner {
 			.claim("qsh", qsh)
 			.build();
 		try {
-			SignedJWT jwt = new SignedJWT(HEADER, claims);
+			SignedJWT jwt = new SignedJWT(HS256_JWT_HEADER, claims);
 			jwt.sign(new MACSigner(sharedSecret));
 			return jwt.serialize();
 		}

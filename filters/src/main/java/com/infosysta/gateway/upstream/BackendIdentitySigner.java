@@ -5,14 +5,12 @@ import java.time.Instant;
 import java.util.Date;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 import com.infosysta.gateway.auth.Principal;
+import com.infosysta.gateway.connect.ConnectJwtSigner;
 
 /**
  * Signs {@code X-Infosysta-Identity}: what the gateway verified, told to an app backend in a token it can
@@ -25,8 +23,6 @@ public final class BackendIdentitySigner {
 	public static final String ISSUER = "infosysta-gateway";
 
 	public static final Duration LIFETIME = Duration.ofSeconds(60);
-
-	private static final JWSHeader HEADER = new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build();
 
 	private BackendIdentitySigner() {
 	}
@@ -46,7 +42,7 @@ public final class BackendIdentitySigner {
 			claims.claim("client_key", principal.clientKey());
 		}
 		try {
-			SignedJWT jwt = new SignedJWT(HEADER, claims.build());
+			SignedJWT jwt = new SignedJWT(ConnectJwtSigner.HS256_JWT_HEADER, claims.build());
 			jwt.sign(new MACSigner(backendSecret));
 			return jwt.serialize();
 		}

@@ -141,6 +141,8 @@ final class AppUpstreamFilterTest {
 		assertThat(credential.keepForgeHeaders()).isFalse();
 		SignedJWT jwt = SignedJWT.parse(credential.authorization().substring("JWT ".length()));
 		assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.HS256);
+		assertThat(jwt.getHeader().getType()).isEqualTo(com.nimbusds.jose.JOSEObjectType.JWT);
+		assertThat(jwt.getHeader().getIncludedParams()).containsExactlyInAnyOrder("alg", "typ");
 		assertThat(jwt.verify(new MACVerifier(NEW_SECRET.getBytes(StandardCharsets.UTF_8)))).isTrue();
 		assertThat(jwt.verify(new MACVerifier(OLD_SECRET.getBytes(StandardCharsets.UTF_8)))).isFalse();
 		JWTClaimsSet claims = jwt.getJWTClaimsSet();
