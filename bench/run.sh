@@ -4,7 +4,8 @@
 #   flock /tmp/mvn.lock bench/run.sh [options]
 #
 # Run it under the Maven lock (as above) so that no build shares the two cores while it measures.
-# Needs: gateway/target/infosysta-gateway.jar (mvn -B -DskipTests package), bench/vanilla-scg/target/vanilla-scg.jar
+# Needs: gateway/target/infosysta-gateway.jar (mvn -B -DskipTests clean package: without clean, a change in the
+# filters module alone can leave the old jar in place), bench/vanilla-scg/target/vanilla-scg.jar
 # (mvn -B -Pbench -pl bench/vanilla-scg package), Debian's nginx and wrk, python3, a JDK (jcmd, jfr), perf for
 # --profile if present.
 #
@@ -93,7 +94,7 @@ scg_jar=$repo/bench/vanilla-scg/target/vanilla-scg.jar
 for need in /usr/sbin/nginx wrk python3 java jcmd curl; do
 	command -v "$need" >/dev/null || { echo "missing: $need" >&2; exit 1; }
 done
-[[ -f $gateway_jar ]] || { echo "missing $gateway_jar: mvn -B -DskipTests package" >&2; exit 1; }
+[[ -f $gateway_jar ]] || { echo "missing $gateway_jar: mvn -B -DskipTests clean package" >&2; exit 1; }
 if [[ ,$targets, == *,scg,* ]] && ((!soak)) && [[ ! -f $scg_jar ]]; then
 	echo "missing $scg_jar: mvn -B -Pbench -pl bench/vanilla-scg package" >&2
 	exit 1
