@@ -20,6 +20,8 @@ public final class UpstreamIsolation {
 
 	private final ConcurrentHashMap<String, InFlightLimit> bulkheads = new ConcurrentHashMap<>();
 
+	private final ConcurrentHashMap<String, CircuitBreaker> active = new ConcurrentHashMap<>();
+
 	private final ConcurrentHashMap<String, Long> openedAt = new ConcurrentHashMap<>();
 
 	private final Duration openDuration;
@@ -57,16 +59,24 @@ public final class UpstreamIsolation {
 		return java.util.Collections.unmodifiableMap(this.bulkheads);
 	}
 
+	/**
+	 * The upstream's breaker, made and given its listener exactly once. Concurrent first calls (a burst to a new
+	 * tenant) used to make it together and register the listener twice, contending for Resilience4j's event
+	 * lock on two event loops; now the second caller waits for the first one's map entry instead.
+	 */
 	public CircuitBreaker breaker(String name) {
-		return this.breakers.find(name).orElseGet(() -> {
-			CircuitBreaker created = this.breakers.circuitBreaker(name);
-			created.getEventPublisher().onStateTransition(event -> {
-				if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-					this.openedAt.put(name, this.nanoClock.getAsLong());
-				}
-			});
-			return created;
+		CircuitBreaker breaker = this.active.get(name);
+		return (breaker != null) ? breaker : this.active.computeIfAbsent(name, this::newBreaker);
+	}
+
+	private CircuitBreaker newBreaker(String name) {
+		CircuitBreaker created = this.breakers.circuitBreaker(name);
+		created.getEventPublisher().onStateTransition(event -> {
+			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+				this.openedAt.put(name, this.nanoClock.getAsLong());
+			}
 		});
+		return created;
 	}
 
 	/** A bulkhead of {@code maxInFlight} concurrent calls that never queues; the limit follows the plan. */
@@ -102,6 +112,7 @@ public final class UpstreamIsolation {
 				this.openedAt.remove(breaker.getName());
 			}
 		}
+		this.active.keySet().removeIf(name -> !names.contains(name));
 		this.bulkheads.keySet().removeIf(name -> !names.contains(name));
 	}
 

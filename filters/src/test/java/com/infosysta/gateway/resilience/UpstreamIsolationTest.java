@@ -179,6 +179,32 @@ final class UpstreamIsolationTest {
 	}
 
 	@Test
+	void concurrentFirstCallsMakeOneBreakerAndItsListenerWorks() throws Exception {
+		int callers = 8;
+		ExecutorService threads = Executors.newFixedThreadPool(callers);
+		java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(callers);
+		try {
+			java.util.List<Future<CircuitBreaker>> made = new java.util.ArrayList<>();
+			for (int i = 0; i < callers; i++) {
+				made.add(threads.submit(() -> {
+					start.await();
+					return this.isolation.breaker("burst");
+				}));
+			}
+			CircuitBreaker first = made.get(0).get(5, TimeUnit.SECONDS);
+			for (Future<CircuitBreaker> each : made) {
+				assertThat(each.get(5, TimeUnit.SECONDS)).isSameAs(first);
+			}
+			first.transitionToOpenState();
+			this.now.addAndGet(SECOND + SECOND / 2);
+			assertThat(this.isolation.secondsUntilProbe("burst")).as("the listener noted the opening").isEqualTo(1);
+		}
+		finally {
+			threads.shutdownNow();
+		}
+	}
+
+	@Test
 	void retainOnlyDropsTheBreakersAndBulkheadsOfUpstreamsNoLongerConfigured() {
 		CircuitBreaker acme = this.isolation.breaker("acme");
 		CircuitBreaker globex = this.isolation.breaker("globex");
