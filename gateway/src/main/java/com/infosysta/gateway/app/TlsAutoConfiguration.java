@@ -1,11 +1,8 @@
 package com.infosysta.gateway.app;
 
-import reactor.netty.http.client.HttpClient;
-
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
-import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.context.annotation.Bean;
 
 import com.infosysta.gateway.tenant.ReloadingTenantRegistry;
@@ -14,7 +11,6 @@ import com.infosysta.gateway.tls.ServerTlsCustomizer;
 import com.infosysta.gateway.tls.StrictTransportSecurityFilter;
 import com.infosysta.gateway.upstream.TenantHttpClients;
 import com.infosysta.gateway.upstream.UpstreamProperties;
-import com.infosysta.gateway.upstream.UpstreamRoutingFilter;
 
 /**
  * TLS on both sides: the public server's checks and HSTS ({@code server.ssl.*} and Spring SSL bundles configure
@@ -42,12 +38,6 @@ public class TlsAutoConfiguration {
 				properties.connectTimeout().plus(properties.pendingAcquireTimeout()));
 		registry.onReload(clients::refresh);
 		return clients;
-	}
-
-	@Bean
-	UpstreamRoutingFilter upstreamRoutingFilter(HttpClient upstreamHttpClient, HttpClientProperties properties,
-			TenantHttpClients clients) {
-		return new UpstreamRoutingFilter(upstreamHttpClient, properties, clients);
 	}
 
 }

@@ -8,16 +8,19 @@ import reactor.netty.http.client.HttpClient;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.context.annotation.Bean;
 
 import com.infosysta.gateway.upstream.PoolMeters;
+import com.infosysta.gateway.upstream.TenantHttpClients;
 import com.infosysta.gateway.upstream.UpstreamFailureClassifier;
 import com.infosysta.gateway.upstream.UpstreamHttpClientFactory;
 import com.infosysta.gateway.upstream.UpstreamProperties;
+import com.infosysta.gateway.upstream.UpstreamRoutingFilter;
 
 /**
- * The upstream HTTP client (replacing Spring Cloud Gateway's, whose pool and timeouts are not ours), the
- * header rules of the proxy step, and the mapping of upstream failures to 502/504.
+ * The upstream HTTP client (replacing Spring Cloud Gateway's, whose pool and timeouts are not ours), the proxy
+ * step that uses it (with its header rules), and the mapping of upstream failures to 502/504.
  */
 @AutoConfiguration(before = GatewayAutoConfiguration.class, after = TenantAutoConfiguration.class)
 public class UpstreamAutoConfiguration {
@@ -28,6 +31,13 @@ public class UpstreamAutoConfiguration {
 	HttpClient upstreamHttpClient(UpstreamProperties properties, MeterRegistry meters) {
 		warnAboutUnsafeSettings(properties, meters);
 		return UpstreamHttpClientFactory.create(properties, new PoolMeters(meters));
+	}
+
+	/** The proxy step for every call; tenants with a private CA get their own client (TlsAutoConfiguration). */
+	@Bean
+	UpstreamRoutingFilter upstreamRoutingFilter(HttpClient upstreamHttpClient, HttpClientProperties properties,
+			TenantHttpClients tenantHttpClients) {
+		return new UpstreamRoutingFilter(upstreamHttpClient, properties, tenantHttpClients);
 	}
 
 	@Bean
