@@ -99,7 +99,7 @@ public final class RateLimitFilter implements GatewayFilter, Ordered {
 			if (this.plans.size() > MAX_CACHED_PLANS) {
 				this.plans.clear();
 			}
-			limits = new PlanLimits(Limit.of(plan.tenant().rate(), plan.tenant().burst()),
+			limits = PlanLimits.of(Limit.of(plan.tenant().rate(), plan.tenant().burst()),
 					Limit.of(plan.subject().rate(), plan.subject().burst()));
 			this.plans.put(plan, limits);
 		}
@@ -132,9 +132,9 @@ public final class RateLimitFilter implements GatewayFilter, Ordered {
 	/** A plan's limits and its {@code RateLimit-Policy} values, built once per plan rather than per call. */
 	private record PlanLimits(Limit tenant, Limit subject, String tenantPolicy, String policyWithSubject) {
 
-		PlanLimits(Limit tenant, Limit subject) {
-			this(tenant, subject, policy("tenant", tenant),
-					policy("tenant", tenant) + ", " + policy("subject", subject));
+		static PlanLimits of(Limit tenant, Limit subject) {
+			String tenantPolicy = policy("tenant", tenant);
+			return new PlanLimits(tenant, subject, tenantPolicy, tenantPolicy + ", " + policy("subject", subject));
 		}
 
 		private static String policy(String name, Limit limit) {
