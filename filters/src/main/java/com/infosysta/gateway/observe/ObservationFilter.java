@@ -78,13 +78,13 @@ public final class ObservationFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		CallTimings timings = new CallTimings(System.nanoTime());
+		long startNanos = System.nanoTime();
 		ServerHttpRequest request = exchange.getRequest();
 		HttpHeaders headers = request.getHeaders();
 		Tracing.Call trace = this.tracing.start(headers.getFirst(TraceContext.TRACEPARENT),
 				headers.getFirst(TraceContext.TRACESTATE), spanNanos());
+		CallTimings timings = new CallTimings(startNanos, trace.context());
 		exchange.getAttributes().put(CallTimings.ATTRIBUTE, timings);
-		exchange.getAttributes().put(TraceContext.ATTRIBUTE, trace.context());
 		ServerHttpResponse response = exchange.getResponse();
 		response.beforeCommit(() -> {
 			timings.headersNanos = System.nanoTime();

@@ -15,9 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record TraceContext(String traceId, String spanId, String parentSpanId, boolean sampled, String traceState) {
 
-	/** Exchange attribute holding the call's context. */
-	public static final String ATTRIBUTE = TraceContext.class.getName();
-
 	public static final String TRACEPARENT = "traceparent";
 
 	public static final String TRACESTATE = "tracestate";

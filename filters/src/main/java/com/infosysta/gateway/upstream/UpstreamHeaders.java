@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
@@ -60,14 +59,19 @@ public final class UpstreamHeaders {
 	private UpstreamHeaders() {
 	}
 
-	/** The header block to send upstream for the client's request. */
-	public static io.netty.handler.codec.http.HttpHeaders forUpstream(HttpHeaders incoming,
-			ServerWebExchange exchange) {
+	/**
+	 * Writes the header block to send upstream for the client's request.
+	 * @param incoming the client's request headers
+	 * @param exchange the call
+	 * @param outgoing where the block is written: the upstream client's own headers, so the block is not copied
+	 * again; expected empty
+	 */
+	public static void forUpstream(HttpHeaders incoming, ServerWebExchange exchange,
+			io.netty.handler.codec.http.HttpHeaders outgoing) {
 		OutboundCredential credential = exchange.getAttribute(OutboundCredential.ATTRIBUTE);
 		boolean keepForgeHeaders = credential != null && credential.keepForgeHeaders();
 		Set<String> options = connectionOptions(incoming.get(HttpHeaders.CONNECTION));
 		boolean reframed = incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
-		io.netty.handler.codec.http.HttpHeaders outgoing = new DefaultHttpHeaders();
 		// Set, not add: a name the client sent in two spellings is one field, listed once with all its values.
 		incoming.asMultiValueMap().forEach((name, values) -> {
 			if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !startsWith(name, FORWARDED_PREFIX)
@@ -82,7 +86,7 @@ public final class UpstreamHeaders {
 			outgoing.set(RequestGuardFilter.REQUEST_ID_HEADER, requestId);
 		}
 		// The upstream's parent is the gateway's span of the client's trace (or of the trace the gateway started).
-		TraceContext trace = exchange.getAttribute(TraceContext.ATTRIBUTE);
+		TraceContext trace = CallTimings.upstreamStarts(exchange);
 		if (trace != null) {
 			outgoing.set(TraceContext.TRACEPARENT, trace.traceparent());
 			if (trace.traceState() != null) {
@@ -99,8 +103,6 @@ public final class UpstreamHeaders {
 				outgoing.set(header.getKey(), header.getValue());
 			}
 		}
-		CallTimings.upstreamStarts(exchange);
-		return outgoing;
 	}
 
 	/** Adds the upstream's response fields the client may see to {@code answer}. */
@@ -125,10 +127,8 @@ public final class UpstreamHeaders {
 	}
 
 	private static String location(String location, ServerWebExchange exchange) {
-		String base = exchange.getAttribute(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE);
-		String gatewayPath = exchange.getAttribute(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE);
-		return (base != null && gatewayPath != null) ? LocationRewrite.rewrite(location, base, gatewayPath)
-				: location;
+		UpstreamBase base = exchange.getAttribute(UpstreamBase.ATTRIBUTE);
+		return (base != null) ? base.rewrite(location) : location;
 	}
 
 	/** The field names a {@code Connection} header lists, or {@code null} when there are none (the usual case). */

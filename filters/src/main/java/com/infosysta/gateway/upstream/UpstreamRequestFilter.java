@@ -25,12 +25,6 @@ import com.infosysta.gateway.tenant.TenantResolutionFilter;
  */
 public final class UpstreamRequestFilter implements GatewayFilter, Ordered {
 
-	/** The base the call went to, as {@code scheme://host[:port]/path}; used to rewrite {@code Location}. */
-	public static final String UPSTREAM_BASE_ATTRIBUTE = UpstreamRequestFilter.class.getName() + ".base";
-
-	/** The gateway's path that corresponds to that base, e.g. {@code /jira/acme}; used to rewrite {@code Location}. */
-	public static final String GATEWAY_PATH_ATTRIBUTE = UpstreamRequestFilter.class.getName() + ".gatewayPath";
-
 	/** After Spring Cloud Gateway's own route-to-URL filter, which would otherwise overwrite the target. */
 	public static final int ORDER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 100;
 

@@ -63,12 +63,13 @@ public final class UpstreamRoutingFilter extends NettyRoutingFilter {
 		ServerHttpRequest request = exchange.getRequest();
 		io.netty.handler.codec.http.HttpMethod method = io.netty.handler.codec.http.HttpMethod
 			.valueOf(request.getMethod().name());
-		io.netty.handler.codec.http.HttpHeaders outgoing = UpstreamHeaders.forUpstream(request.getHeaders(),
-				exchange);
-		String uri = target.toASCIIString();
-		return client(exchange, target).flatMapMany(client -> client.headers(headers -> headers.add(outgoing))
+		// The block is written straight into the client's headers for this call: one pass, no copy.
+		return client(exchange, target)
+			.flatMapMany(client -> client.headers(headers -> UpstreamHeaders.forUpstream(request.getHeaders(),
+					exchange, headers))
 			.request(method)
-			.uri(uri)
+			// The URI itself, not its text: Reactor Netty would parse the text again with a regular expression.
+			.uri(target)
 			.send((upstreamRequest, body) -> body.send(request.getBody().map(this::getByteBuf)))
 			.responseConnection((upstreamResponse, connection) -> {
 				// Spring Cloud Gateway's response filter streams the body from this connection once the route's

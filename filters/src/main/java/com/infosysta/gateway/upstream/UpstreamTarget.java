@@ -33,8 +33,7 @@ final class UpstreamTarget {
 		catch (URISyntaxException ex) {
 			return false;
 		}
-		exchange.getAttributes().put(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE, base);
-		exchange.getAttributes().put(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE, gatewayPath);
+		exchange.getAttributes().put(UpstreamBase.ATTRIBUTE, new UpstreamBase(base, gatewayPath));
 		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, target);
 		return true;
 	}

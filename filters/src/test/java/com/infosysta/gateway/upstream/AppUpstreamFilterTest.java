@@ -15,6 +15,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -27,6 +28,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ServerWebExchange;
 
 import com.infosysta.gateway.auth.AppCall;
 import com.infosysta.gateway.auth.AppCatalog;
@@ -112,10 +114,8 @@ final class AppUpstreamFilterTest {
 		assertThat(target.toString()).isEqualTo("https://acme.atlassian.net/rest/api/3/search"
 				+ "?jql=project%20%3D%20ABC+AND+status%3D%22Done%22&fields=summary,status&expand=names&empty=&flag");
 		assertThat(this.chainCalls).hasValue(1);
-		assertThat(exchange.<String>getAttribute(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE))
-			.isEqualTo("https://acme.atlassian.net");
-		assertThat(exchange.<String>getAttribute(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE))
-			.isEqualTo("/apps/outlook-to-jira/jira");
+		assertThat(exchange.<UpstreamBase>getAttribute(UpstreamBase.ATTRIBUTE))
+			.isEqualTo(new UpstreamBase("https://acme.atlassian.net", "/apps/outlook-to-jira/jira"));
 	}
 
 	@Test
@@ -202,7 +202,7 @@ final class AppUpstreamFilterTest {
 		assertThat(claims.getStringClaim("client_key")).isEqualTo("acme-key");
 		assertThat(claims.getIssueTime().toInstant()).isEqualTo(NOW);
 		assertThat(claims.getExpirationTime().toInstant()).isAfter(NOW).isBeforeOrEqualTo(NOW.plusSeconds(60));
-		assertThat(exchange.<String>getAttribute(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE))
+		assertThat(exchange.<UpstreamBase>getAttribute(UpstreamBase.ATTRIBUTE).gatewayPath())
 			.isEqualTo("/apps/outlook-to-jira");
 	}
 
@@ -242,8 +242,7 @@ final class AppUpstreamFilterTest {
 		run(exchange);
 		OutboundCredential credential = exchange.getAttribute(OutboundCredential.ATTRIBUTE);
 
-		HttpHeaders sent = new HttpHeaders(
-				new Netty4HeadersAdapter(UpstreamHeaders.forUpstream(clientHeaders(), exchange)));
+		HttpHeaders sent = sentUpstream(exchange);
 
 		assertThat(sent.get(HttpHeaders.AUTHORIZATION)).containsExactly(credential.authorization());
 		assertThat(sent.getFirst(HttpHeaders.AUTHORIZATION)).doesNotContain("client.token");
@@ -262,8 +261,7 @@ final class AppUpstreamFilterTest {
 		run(exchange);
 		OutboundCredential credential = exchange.getAttribute(OutboundCredential.ATTRIBUTE);
 
-		HttpHeaders sent = new HttpHeaders(
-				new Netty4HeadersAdapter(UpstreamHeaders.forUpstream(clientHeaders(), exchange)));
+		HttpHeaders sent = sentUpstream(exchange);
 
 		assertThat(sent.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
 		assertThat(sent.get(BackendIdentitySigner.HEADER_NAME))
@@ -311,6 +309,13 @@ final class AppUpstreamFilterTest {
 		byte[] bytes = new byte[32];
 		RANDOM.nextBytes(bytes);
 		return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+	}
+
+	/** The header block the routing filter would send upstream for this exchange. */
+	private HttpHeaders sentUpstream(ServerWebExchange exchange) {
+		DefaultHttpHeaders sent = new DefaultHttpHeaders();
+		UpstreamHeaders.forUpstream(clientHeaders(), exchange, sent);
+		return new HttpHeaders(new Netty4HeadersAdapter(sent));
 	}
 
 }

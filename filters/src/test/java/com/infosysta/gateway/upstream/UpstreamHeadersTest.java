@@ -10,6 +10,7 @@ import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 
+import com.infosysta.gateway.observe.CallTimings;
 import com.infosysta.gateway.observe.TraceContext;
 import com.infosysta.gateway.problem.ProblemResponseWriter;
 
@@ -123,7 +124,7 @@ final class UpstreamHeadersTest {
 	@Test
 	void givesTheUpstreamTheGatewaysTraceContext() {
 		TraceContext trace = TraceContext.continueOrStart(null, null, 1.0);
-		this.exchange.getAttributes().put(TraceContext.ATTRIBUTE, trace);
+		this.exchange.getAttributes().put(CallTimings.ATTRIBUTE, new CallTimings(System.nanoTime(), trace));
 
 		HttpHeaders sent = forUpstream(new HttpHeaders());
 
@@ -157,8 +158,7 @@ final class UpstreamHeadersTest {
 	@Test
 	void rewritesALocationUnderTheUpstreamBaseToTheGatewaysPath() {
 		this.exchange.getAttributes()
-			.put(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE, "https://jira.acme.example/jira");
-		this.exchange.getAttributes().put(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE, "/jira/acme");
+			.put(UpstreamBase.ATTRIBUTE, new UpstreamBase("https://jira.acme.example/jira", "/jira/acme"));
 		DefaultHttpHeaders upstream = new DefaultHttpHeaders();
 		upstream.add("Location", "https://jira.acme.example/jira/rest/api/2/issue/10001");
 		HttpHeaders answer = new HttpHeaders();
@@ -171,8 +171,7 @@ final class UpstreamHeadersTest {
 	@Test
 	void passesALocationElsewhereUnchanged() {
 		this.exchange.getAttributes()
-			.put(UpstreamRequestFilter.UPSTREAM_BASE_ATTRIBUTE, "https://jira.acme.example/jira");
-		this.exchange.getAttributes().put(UpstreamRequestFilter.GATEWAY_PATH_ATTRIBUTE, "/jira/acme");
+			.put(UpstreamBase.ATTRIBUTE, new UpstreamBase("https://jira.acme.example/jira", "/jira/acme"));
 		DefaultHttpHeaders upstream = new DefaultHttpHeaders();
 		upstream.add("Location", "https://id.atlassian.com/login");
 		HttpHeaders answer = new HttpHeaders();
@@ -183,8 +182,9 @@ final class UpstreamHeadersTest {
 	}
 
 	private HttpHeaders forUpstream(HttpHeaders client) {
-		return new HttpHeaders(new Netty4HeadersAdapter(
-				UpstreamHeaders.forUpstream(client, this.exchange)));
+		DefaultHttpHeaders sent = new DefaultHttpHeaders();
+		UpstreamHeaders.forUpstream(client, this.exchange, sent);
+		return new HttpHeaders(new Netty4HeadersAdapter(sent));
 	}
 
 }

@@ -271,7 +271,8 @@ public class FilterChainBenchmark {
 
 	/** The stand-in for the Netty routing and response-writing filters: headers both ways, then commit. */
 	private Mono<Void> proxy(ServerWebExchange exchange) {
-		this.lastOutbound = UpstreamHeaders.forUpstream(exchange.getRequest().getHeaders(), exchange);
+		this.lastOutbound = new DefaultHttpHeaders();
+		UpstreamHeaders.forUpstream(exchange.getRequest().getHeaders(), exchange, this.lastOutbound);
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(HttpStatus.OK);
 		UpstreamHeaders.toClient(UPSTREAM_RESPONSE, response.getHeaders(), exchange);
