@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
