@@ -131,7 +131,6 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 		return count;
 	}
 
-	/** The rest of an over-long body is never read, so the connection cannot carry another request. */
 	/**
 	 * An HTTP/1.x request with neither {@code Content-Length} nor {@code Transfer-Encoding} has no body (RFC 9112,
 	 * 6.3), so there is nothing to count. HTTP/2 frames a body without either, so it is always counted there.
@@ -141,6 +140,7 @@ public final class RequestLimitsFilter implements WebFilter, Ordered {
 				&& !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
 	}
 
+	/** The rest of an over-long body is never read, so the connection cannot carry another request. */
 	private static void close(ServerHttpResponse response) {
 		response.getHeaders().set(HttpHeaders.CONNECTION, "close");
 	}
