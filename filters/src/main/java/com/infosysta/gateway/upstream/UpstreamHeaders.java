@@ -27,7 +27,9 @@ import com.infosysta.gateway.problem.ProblemResponseWriter;
  * only towards an app backend; then the gateway's request id and trace context, and last the credential the
  * upstream step chose ({@link OutboundCredential}), so nothing a client sends can remove or forge it.
  * <p>
- * Towards the client: no hop-by-hop field, no {@code Set-Cookie}, and a {@code Location} under the base URL the
+ * Towards the client: no hop-by-hop field, no {@code Set-Cookie}, no {@code Access-Control-*} field (the gateway
+ * alone answers CORS, {@code CorsHeadersFilter}; an upstream's would widen what a browser lets a page read, and
+ * the upstream's fields are all seen here anyway), and a {@code Location} under the base URL the
  * call went to rewritten to the gateway's matching path ({@code /jira/{tenant}…}, {@code /apps/{app}/jira…}), so
  * a client keeps talking to the gateway and never learns to bypass it. Other {@code Location}s pass unchanged.
  * <p>
@@ -54,6 +56,8 @@ public final class UpstreamHeaders {
 	private static final String GATEWAY_PREFIX = "x-infosysta-";
 
 	private static final String FORGE_PREFIX = "x-forge-oauth-";
+
+	private static final String CORS_PREFIX = "access-control-";
 
 	private UpstreamHeaders() {
 	}
@@ -113,7 +117,7 @@ public final class UpstreamHeaders {
 		while (fields.hasNext()) {
 			Map.Entry<String, String> field = fields.next();
 			String name = field.getKey();
-			if (HOP_BY_HOP.contains(name) || NOT_RETURNED.contains(name)
+			if (HOP_BY_HOP.contains(name) || NOT_RETURNED.contains(name) || startsWith(name, CORS_PREFIX)
 					|| (options != null && options.contains(name))) {
 				continue;
 			}

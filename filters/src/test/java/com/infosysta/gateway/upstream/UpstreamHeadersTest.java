@@ -156,6 +156,21 @@ final class UpstreamHeadersTest {
 	}
 
 	@Test
+	void returnsNoCorsFieldOfTheUpstreamWhateverItsName() {
+		DefaultHttpHeaders upstream = new DefaultHttpHeaders();
+		upstream.add("Content-Type", "application/json");
+		upstream.add("Access-Control-Allow-Origin", "*");
+		upstream.add("access-control-allow-credentials", "true");
+		upstream.add("Access-Control-Allow-Private-Network", "true");
+		upstream.add("ACCESS-CONTROL-EXPOSE-HEADERS", "Set-Cookie");
+		HttpHeaders answer = new HttpHeaders();
+
+		UpstreamHeaders.toClient(upstream, answer, this.exchange);
+
+		assertThat(answer.headerNames()).containsExactly("Content-Type");
+	}
+
+	@Test
 	void rewritesALocationUnderTheUpstreamBaseToTheGatewaysPath() {
 		this.exchange.getAttributes()
 			.put(UpstreamBase.ATTRIBUTE, new UpstreamBase("https://jira.acme.example/jira", "/jira/acme"));
