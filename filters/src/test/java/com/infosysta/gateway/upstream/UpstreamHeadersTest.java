@@ -172,28 +172,24 @@ final class UpstreamHeadersTest {
 
 	@Test
 	void rewritesALocationUnderTheUpstreamBaseToTheGatewaysPath() {
-		this.exchange.getAttributes()
-			.put(UpstreamBase.ATTRIBUTE, new UpstreamBase("https://jira.acme.example/jira", "/jira/acme"));
-		DefaultHttpHeaders upstream = new DefaultHttpHeaders();
-		upstream.add("Location", "https://jira.acme.example/jira/rest/api/2/issue/10001");
-		HttpHeaders answer = new HttpHeaders();
-
-		UpstreamHeaders.toClient(upstream, answer, this.exchange);
-
-		assertThat(answer.getFirst(HttpHeaders.LOCATION)).isEqualTo("/jira/acme/rest/api/2/issue/10001");
+		assertThat(locationForClient("https://jira.acme.example/jira/rest/api/2/issue/10001"))
+			.isEqualTo("/jira/acme/rest/api/2/issue/10001");
 	}
 
 	@Test
 	void passesALocationElsewhereUnchanged() {
+		assertThat(locationForClient("https://id.atlassian.com/login")).isEqualTo("https://id.atlassian.com/login");
+	}
+
+	/** The {@code Location} the client gets for the upstream's, on a call to acme's Jira under {@code /jira}. */
+	private String locationForClient(String location) {
 		this.exchange.getAttributes()
 			.put(UpstreamBase.ATTRIBUTE, new UpstreamBase("https://jira.acme.example/jira", "/jira/acme"));
 		DefaultHttpHeaders upstream = new DefaultHttpHeaders();
-		upstream.add("Location", "https://id.atlassian.com/login");
+		upstream.add("Location", location);
 		HttpHeaders answer = new HttpHeaders();
-
 		UpstreamHeaders.toClient(upstream, answer, this.exchange);
-
-		assertThat(answer.getFirst(HttpHeaders.LOCATION)).isEqualTo("https://id.atlassian.com/login");
+		return answer.getFirst(HttpHeaders.LOCATION);
 	}
 
 	private HttpHeaders forUpstream(HttpHeaders client) {
