@@ -335,6 +335,72 @@ final class ProxyIT {
 		}
 	}
 
+	/**
+	 * A client may send its next request the moment an answer arrives, or pipeline several: the gateway must go
+	 * on reading the connection. Here a request the gateway answers at once (unknown tenant) waits behind a
+	 * proxied one; Reactor Netty 1.3.7 then stopped reading the connection for good (reactor-netty#4361), and the
+	 * third request hung until the client gave up. Seen in CI as read timeouts on keep-alive connections.
+	 */
+	@Test
+	void keepsReadingAKeepAliveConnectionAfterAPipelinedRequestIsAnsweredAtOnce() throws IOException {
+		String head = "Host: 127.0.0.1\r\nAuthorization: " + TestClient.BASIC + "\r\n\r\n";
+		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			out.write(("GET /jira/bare/rest/api/2/myself HTTP/1.1\r\n" + head
+					+ "GET /jira/nobody/rest/api/2/myself HTTP/1.1\r\n" + head).getBytes(StandardCharsets.ISO_8859_1));
+			out.flush();
+			assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
+			assertThat(readResponse(in)).startsWith("HTTP/1.1 404");
+
+			for (int i = 0; i < 3; i++) {
+				out.write(("GET /jira/bare/rest/api/2/myself HTTP/1.1\r\n" + head).getBytes(StandardCharsets.ISO_8859_1));
+				out.flush();
+				assertThat(readResponse(in)).as("request %d after the pipelined pair", i).startsWith("HTTP/1.1 200");
+			}
+		}
+	}
+
+	/** One HTTP/1.1 response: its head, then a body framed by Content-Length or chunked encoding (read, dropped). */
+	private static String readResponse(InputStream in) throws IOException {
+		String head = readLine(in);
+		long length = 0;
+		boolean chunked = false;
+		for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+			String lower = line.toLowerCase(java.util.Locale.ROOT);
+			if (lower.startsWith("content-length:")) {
+				length = Long.parseLong(line.substring(15).trim());
+			}
+			chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
+		}
+		if (chunked) {
+			for (long size = Long.parseLong(readLine(in).trim(), 16); size > 0; size = Long.parseLong(readLine(in)
+				.trim(), 16)) {
+				in.readNBytes((int) size);
+				readLine(in);
+			}
+			readLine(in);
+		}
+		else {
+			in.readNBytes((int) length);
+		}
+		return head;
+	}
+
+	private static String readLine(InputStream in) throws IOException {
+		StringBuilder line = new StringBuilder();
+		for (int next = in.read(); next != '\n'; next = in.read()) {
+			if (next < 0) {
+				throw new java.io.EOFException("connection closed after: " + line);
+			}
+			if (next != '\r') {
+				line.append((char) next);
+			}
+		}
+		return line.toString();
+	}
+
 	@Test
 	void hasNoResponseCacheOrBodyCachingBean() {
 		for (String name : this.context.getBeanDefinitionNames()) {
