@@ -17,7 +17,7 @@ INTERESTING = re.compile(r"epoll|nio|boundedElastic|parallel|single|registry-pol
 def digest(path, out):
     text = open(path, encoding="utf-8", errors="replace").read()
     for dump in text.split("Thread dump: ")[1:]:
-        dump = dump.split("Thread dump of process ")[0]
+        dump = dump.split("Thread dump of gateway process ")[0]
         lines = dump.splitlines()
         out.append("== " + path.split("/")[-1] + ": " + lines[0][:200])
         busy = 0

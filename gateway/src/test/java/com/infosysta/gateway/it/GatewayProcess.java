@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -16,6 +18,9 @@ import static org.awaitility.Awaitility.await;
  * repository root as an operator would, for tests about memory bounds, exit codes and signals.
  */
 final class GatewayProcess implements AutoCloseable {
+
+	/** The gateway processes started and not yet closed, for {@link ThreadDump}. */
+	static final Set<GatewayProcess> LIVE = ConcurrentHashMap.newKeySet();
 
 	final int port;
 
@@ -60,7 +65,9 @@ final class GatewayProcess implements AutoCloseable {
 			.redirectErrorStream(true)
 			.redirectOutput(output.toFile())
 			.start();
-		return new GatewayProcess(process, output, port, managementPort);
+		GatewayProcess started = new GatewayProcess(process, output, port, managementPort);
+		LIVE.add(started);
+		return started;
 	}
 
 	void awaitReady() {
@@ -103,6 +110,24 @@ final class GatewayProcess implements AutoCloseable {
 			.orElse(this.process.toHandle());
 	}
 
+	/**
+	 * The JVM's thread dump: SIGQUIT makes it print one to its own output, whatever config/jvm.options says of the
+	 * attach mechanism (which jcmd would need).
+	 */
+	String threadDump() throws IOException, InterruptedException {
+		long before = Files.size(this.output);
+		ProcessHandle jvm = jvm();
+		new ProcessBuilder("kill", "-QUIT", Long.toString(jvm.pid())).start().waitFor(10, TimeUnit.SECONDS);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+		String dump = "";
+		while (System.nanoTime() < deadline && !dump.contains("JNI global refs")) {
+			Thread.sleep(100);
+			String all = output();
+			dump = (all.length() > before) ? all.substring((int) before) : "";
+		}
+		return "Thread dump of gateway process " + jvm.pid() + " (port " + this.port + "):\n" + dump;
+	}
+
 	String output() {
 		try {
 			return Files.readString(this.output);
@@ -114,6 +139,7 @@ final class GatewayProcess implements AutoCloseable {
 
 	@Override
 	public void close() throws InterruptedException, IOException {
+		LIVE.remove(this);
 		this.process.descendants().forEach(ProcessHandle::destroy);
 		this.process.destroy();
 		if (!this.process.waitFor(30, TimeUnit.SECONDS)) {

@@ -45,13 +45,22 @@ final class TestClient {
 	}
 
 	Response send(HttpMethod method, String uri, Consumer<HttpHeaders> headers) {
-		Response response = this.client.headers(headers)
-			.request(method)
-			.uri(uri)
-			.responseSingle((res, body) -> body.asString()
-				.defaultIfEmpty("")
-				.map(text -> new Response(res.status().code(), res.responseHeaders().copy(), text)))
-			.block(Duration.ofSeconds(30));
+		Response response;
+		try {
+			response = this.client.headers(headers)
+				.request(method)
+				.uri(uri)
+				.responseSingle((res, body) -> body.asString()
+					.defaultIfEmpty("")
+					.map(text -> new Response(res.status().code(), res.responseHeaders().copy(), text)))
+				.block(Duration.ofSeconds(30));
+		}
+		catch (RuntimeException ex) {
+			if (ThreadDump.isTimeout(ex)) {
+				ThreadDump.print(method + " " + uri + " got no answer: " + ex);
+			}
+			throw ex;
+		}
 		if (response == null) {
 			throw new AssertionError("no response for " + method + " " + uri);
 		}

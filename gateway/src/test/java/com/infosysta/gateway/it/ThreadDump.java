@@ -3,7 +3,6 @@ package com.infosysta.gateway.it;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -13,18 +12,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
- * When a test fails because something did not answer in time (a read timeout, a blocking wait, an Awaitility
- * condition), prints where every thread was: the test JVM's threads with their whole stacks (in-process gateways,
- * the test clients' event loops; ThreadInfo's own text stops at eight frames), then {@code jcmd Thread.print} of
- * every JVM the tests started (gateway processes). It goes to standard error, which Failsafe keeps in the test's
- * output report, so an intermittent hang leaves a record. Registered for every test by JUnit's extension
- * auto-detection (src/test/resources); the failure itself is rethrown unchanged.
+ * When something does not answer a test in time (a read timeout, a blocking wait, an Awaitility condition),
+ * prints where every thread was: the test JVM's threads with their whole stacks (in-process gateways, the test
+ * clients' event loops; ThreadInfo's own text stops at eight frames), then the dump of every gateway process a
+ * test started and has not closed ({@link GatewayProcess#threadDump()}). It goes to standard error, which
+ * Failsafe keeps in the test's output report, so an intermittent hang leaves a record.
+ * <p>
+ * {@link TestClient} calls it at the moment a call times out, while a gateway process is still running; as a
+ * JUnit extension (registered for every test by auto-detection, src/test/resources) it covers the other
+ * timeouts, unless a dump was printed for the same failure already. The failure is rethrown unchanged.
  */
 public final class ThreadDump implements TestExecutionExceptionHandler {
 
+	private static volatile long lastPrinted = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+
 	@Override
 	public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
-		if (isTimeout(failure)) {
+		if (isTimeout(failure) && System.nanoTime() - lastPrinted > TimeUnit.MINUTES.toNanos(1)) {
 			print(context.getDisplayName() + " in " + context.getRequiredTestClass().getSimpleName() + ": " + failure);
 		}
 		throw failure;
@@ -42,6 +46,7 @@ public final class ThreadDump implements TestExecutionExceptionHandler {
 	}
 
 	static void print(String reason) {
+		lastPrinted = System.nanoTime();
 		StringBuilder text = new StringBuilder("Thread dump: ").append(reason).append('\n');
 		for (ThreadInfo thread : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
 			text.append('"').append(thread.getThreadName()).append("\" ").append(thread.getThreadState());
@@ -58,26 +63,17 @@ public final class ThreadDump implements TestExecutionExceptionHandler {
 			text.append('\n');
 		}
 		System.err.print(text);
-		ProcessHandle.current()
-			.descendants()
-			.filter(child -> child.info().command().map(command -> command.endsWith("/java")).orElse(false))
-			.forEach(ThreadDump::printChild);
-	}
-
-	private static void printChild(ProcessHandle child) {
-		try {
-			Process jcmd = new ProcessBuilder("jcmd", Long.toString(child.pid()), "Thread.print")
-				.redirectErrorStream(true)
-				.start();
-			String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-			jcmd.waitFor(30, TimeUnit.SECONDS);
-			System.err.print("Thread dump of process " + child.pid() + ":\n" + dump);
-		}
-		catch (IOException ex) {
-			System.err.println("No thread dump of process " + child.pid() + ": " + ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+		for (GatewayProcess process : GatewayProcess.LIVE) {
+			try {
+				System.err.print(process.threadDump());
+			}
+			catch (IOException ex) {
+				System.err.println("No thread dump of gateway process on port " + process.port + ": " + ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
 		}
 	}
 
