@@ -38,7 +38,7 @@ public final class CallTimings {
 	}
 
 	/** The call's trace context, or {@code null} when the call is not observed. */
-	public static TraceContext trace(ServerWebExchange exchange) {
+	static TraceContext trace(ServerWebExchange exchange) {
 		CallTimings timings = exchange.getAttribute(ATTRIBUTE);
 		return (timings != null) ? timings.trace : null;
 	}

@@ -326,6 +326,27 @@ final class SecurityIT {
 		}
 	}
 
+	/**
+	 * A client may send its next request the moment an answer arrives, or pipeline several: the gateway must go
+	 * on reading the connection. Here a request the gateway answers at once (unknown tenant) waits behind a
+	 * proxied one; Reactor Netty 1.3.7 then stopped reading the connection for good (reactor-netty#4361), and the
+	 * next request hung until the client gave up. Seen in CI as read timeouts on keep-alive connections.
+	 */
+	@Test
+	void keepsReadingAKeepAliveConnectionAfterAPipelinedRequestIsAnsweredAtOnce() throws IOException {
+		String head = " HTTP/1.1\r\nHost: gateway\r\nAuthorization: " + BASIC + "\r\n\r\n";
+		try (Socket socket = connect()) {
+			write(socket, "GET /jira/acme/x" + head + "GET /jira/nobody/x" + head);
+			assertThat(read(socket, false).status()).isEqualTo(200);
+			assertThat(read(socket, false).status()).isEqualTo(404);
+
+			for (int i = 0; i < 3; i++) {
+				write(socket, "GET /jira/acme/x" + head);
+				assertThat(read(socket, false).status()).as("request %d after the pipelined pair", i).isEqualTo(200);
+			}
+		}
+	}
+
 	@Test
 	void closesANewConnectionThatSendsNothingPastTheHeaderReadTimeout() throws IOException {
 		try (Socket socket = connect()) {
